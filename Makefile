@@ -1,0 +1,55 @@
+# Two commands on a fresh Debian machine: `make run` and `make test` (see README).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+# Debian packages: PDF rendering (Pango, DejaVu), PDF checks (poppler), catalogues (gettext),
+# browser tests (chromium).
+APT_PACKAGES := chromium poppler-utils gettext fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b
+RUN_DATABASE_URL ?= sqlite:///$(CURDIR)/db.sqlite3
+TEST_ENV := SECRET_KEY=test-only-secret-key DJANGO_ALLOW_ASYNC_UNSAFE=true
+
+.PHONY: run test lint format system-deps venv messages demo-png clean
+
+run: system-deps $(STAMP)
+	DEBUG=1 DATABASE_URL=$(RUN_DATABASE_URL) $(BIN)/python manage.py migrate --no-input
+	DEBUG=1 DATABASE_URL=$(RUN_DATABASE_URL) $(BIN)/python manage.py demo_data
+	@echo "→ http://127.0.0.1:8000  (Ctrl+C pour arrêter)"
+	DEBUG=1 DATABASE_URL=$(RUN_DATABASE_URL) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+test: system-deps $(STAMP)
+	@if [ -n "$$DATABASE_URL" ]; then echo "Tests sur $${DATABASE_URL%%://*}"; else echo "Tests sur SQLite (DATABASE_URL non défini) : les tests de concurrence PostgreSQL seront ignorés"; fi
+	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Recompile the committed gettext catalogues after editing locale/*/LC_MESSAGES/django.po.
+messages: $(STAMP)
+	DEBUG=1 $(BIN)/python manage.py makemessages -l fr -l en --no-obsolete --ignore=.venv --ignore=staticfiles
+	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "Installation des paquets Debian :$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else \
+		echo "Paquets Debian manquants (lancer en root ou : sudo apt-get install$$missing)"; \
+	fi
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

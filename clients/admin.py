@@ -1,0 +1,60 @@
+from django.contrib import admin
+
+from .models import Client, Contract, Equipment, Site
+
+
+class SiteInline(admin.TabularInline):
+    model = Site
+    extra = 0
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin):
+    list_display = ["number", "name", "city", "phone", "email", "active"]
+    list_filter = ["active", "city"]
+    search_fields = ["number", "name", "city", "phone", "email"]
+    inlines = [SiteInline]
+
+
+@admin.register(Site)
+class SiteAdmin(admin.ModelAdmin):
+    list_display = ["label", "client", "city", "contact_name", "contact_phone"]
+    list_filter = ["city"]
+    search_fields = ["label", "client__name", "client__number", "city", "contact_name"]
+    autocomplete_fields = ["client"]
+
+
+@admin.register(Contract)
+class ContractAdmin(admin.ModelAdmin):
+    list_display = [
+        "number",
+        "client",
+        "kind",
+        "start_date",
+        "end_date",
+        "response_time_hours",
+        "covers_labour",
+        "covers_travel",
+        "covers_parts",
+        "annual_visits",
+    ]
+    list_filter = ["kind", "covers_labour", "covers_travel", "covers_parts", "end_date"]
+    search_fields = ["number", "client__name", "client__number"]
+    autocomplete_fields = ["client"]
+    date_hierarchy = "start_date"
+
+
+@admin.register(Equipment)
+class EquipmentAdmin(admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "client",
+        "site",
+        "kind",
+        "serial_number",
+        "warranty_until",
+        "contract",
+    ]
+    list_filter = ["kind", "brand", "warranty_until"]
+    search_fields = ["brand", "model", "serial_number", "client__name", "client__number"]
+    autocomplete_fields = ["client", "site", "contract"]

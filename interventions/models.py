@@ -1,0 +1,428 @@
+"""The intervention ticket and its report.
+
+`status` is written by `interventions.workflow.transition` only; every other write that matters
+goes through `interventions.services`.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    SCHEDULED = "scheduled", _("Scheduled")
+    IN_PROGRESS = "in_progress", _("In progress")
+    AWAITING_SIGNATURE = "awaiting_signature", _("Awaiting signature")
+    SIGNED = "signed", _("Signed")
+    BILLED = "billed", _("Billed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+# A report in one of these states is an issued document: nothing it shows may change.
+LOCKED_STATUSES = frozenset({Status.SIGNED, Status.BILLED})
+CLOSED_STATUSES = frozenset({Status.SIGNED, Status.BILLED, Status.CANCELLED})
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    EMAIL = "email", _("E-mail")
+    ON_SITE = "on_site", _("On site")
+    PLANNED = "planned", _("Planned")
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, _("Low")
+    NORMAL = 2, _("Normal")
+    HIGH = 3, _("High")
+    URGENT = 4, _("Urgent")
+
+
+class Outcome(models.TextChoices):
+    PENDING = "", _("Not yet known")
+    RESOLVED = "resolved", _("Resolved")
+    FOLLOW_UP = "follow_up", _("Not resolved, follow-up needed")
+
+
+class Relation(models.TextChoices):
+    NONE = "", _("None")
+    ADDITIONAL_REQUEST = "additional_request", _("Other request from the customer")
+    FOLLOW_UP = "follow_up", _("Follow-up")
+
+
+class InterventionCounter(models.Model):
+    """Last number given per year; locked while a number is taken so numbers have no gaps."""
+
+    year = models.PositiveIntegerField(primary_key=True)
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("intervention counter")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last_number}"
+
+
+class Part(models.Model):
+    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    unit_price = models.DecimalField(
+        _("unit price (excl. VAT)"),
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    unit_cost = models.DecimalField(
+        _("unit cost"),
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["reference"]
+        verbose_name = _("part")
+        verbose_name_plural = _("parts catalogue")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0) & Q(unit_cost__gte=0),
+                name="part_prices_not_negative",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} — {self.name}"
+
+
+class Intervention(models.Model):
+    number = models.CharField(_("intervention number"), max_length=20, unique=True, editable=False)
+    year = models.PositiveIntegerField(editable=False)
+    sequence = models.PositiveIntegerField(editable=False)
+
+    client = models.ForeignKey(
+        "clients.Client",
+        on_delete=models.PROTECT,
+        related_name="interventions",
+        verbose_name=_("client"),
+    )
+    site = models.ForeignKey(
+        "clients.Site",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="interventions",
+        verbose_name=_("site"),
+    )
+    equipment = models.ForeignKey(
+        "clients.Equipment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="interventions",
+        verbose_name=_("equipment"),
+    )
+    # What the customer was entitled to at the time of the call (never recomputed).
+    contract = models.ForeignKey(
+        "clients.Contract",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="interventions",
+        verbose_name=_("contract"),
+    )
+    contract_snapshot = models.JSONField(_("contract at intake"), default=dict, blank=True)
+    under_contract = models.BooleanField(_("under contract"), default=False)
+    under_warranty = models.BooleanField(_("under warranty"), default=False)
+    warranty_until = models.DateField(_("warranty until (at intake)"), null=True, blank=True)
+
+    object = models.TextField(
+        _("object"),
+        help_text=_("What the customer asked for, precisely: the technician must stick to it."),
+    )
+    caller_name = models.CharField(_("caller name"), max_length=120, blank=True)
+    caller_phone = models.CharField(_("caller phone"), max_length=30, blank=True)
+    channel = models.CharField(
+        _("channel"), max_length=10, choices=Channel.choices, default=Channel.PHONE
+    )
+    priority = models.PositiveSmallIntegerField(
+        _("priority"), choices=Priority.choices, default=Priority.NORMAL
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    deadline_at = models.DateTimeField(_("response deadline"), null=True, blank=True)
+    scheduled_start = models.DateTimeField(_("scheduled start"), null=True, blank=True)
+    scheduled_end = models.DateTimeField(_("scheduled end"), null=True, blank=True)
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_interventions",
+        verbose_name=_("technician"),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.NEW, editable=False
+    )
+
+    diagnostics = models.TextField(_("diagnostics and observations"), blank=True)
+    work_done = models.TextField(_("work done"), blank=True)
+    remarks = models.TextField(_("remarks"), blank=True)
+    outcome = models.CharField(
+        _("outcome"), max_length=10, choices=Outcome.choices, blank=True, default=Outcome.PENDING
+    )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    first_arrival_at = models.DateTimeField(_("first arrival"), null=True, blank=True)
+    met_deadline = models.BooleanField(_("response deadline met"), null=True, blank=True)
+
+    billable_travel = models.BooleanField(_("travel billable"), default=False)
+    billable_labour = models.BooleanField(_("labour billable"), default=False)
+    billable_parts = models.BooleanField(_("parts billable"), default=False)
+
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("originating intervention"),
+    )
+    relation = models.CharField(
+        _("relation to the originating intervention"),
+        max_length=20,
+        choices=Relation.choices,
+        blank=True,
+        default=Relation.NONE,
+    )
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("intervention")
+        verbose_name_plural = _("interventions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "sequence"], name="intervention_number_per_year"
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_at__isnull=True) | Q(resolved_at__gte=F("requested_at")),
+                name="intervention_resolved_after_request",
+            ),
+            models.CheckConstraint(
+                condition=Q(scheduled_end__isnull=True)
+                | Q(scheduled_start__isnull=True)
+                | Q(scheduled_end__gt=F("scheduled_start")),
+                name="intervention_slot_ends_after_start",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "deadline_at"]),
+            models.Index(fields=["technician", "scheduled_start"]),
+        ]
+        permissions = [
+            ("bill_intervention", _("Can mark interventions as billed")),
+            ("view_costs", _("Can see cost prices and margins")),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} — {self.client.name}"
+
+    def clean(self):
+        errors = {}
+        if self.resolved_at and self.requested_at and self.resolved_at < self.requested_at:
+            errors["resolved_at"] = _("The resolution cannot be earlier than the request.")
+        if (
+            self.scheduled_start
+            and self.scheduled_end
+            and self.scheduled_end <= self.scheduled_start
+        ):
+            errors["scheduled_end"] = _("The time slot must end after it starts.")
+        if self.client_id:
+            if self.site_id and self.site.client_id != self.client_id:
+                errors["site"] = _("This site belongs to another client.")
+            if self.equipment_id and self.equipment.client_id != self.client_id:
+                errors["equipment"] = _("This equipment belongs to another client.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status in LOCKED_STATUSES
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in CLOSED_STATUSES
+
+
+class Visit(models.Model):
+    """One technician's time on site."""
+
+    intervention = models.ForeignKey(
+        Intervention,
+        on_delete=models.CASCADE,
+        related_name="visits",
+        verbose_name=_("intervention"),
+    )
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="visits",
+        verbose_name=_("technician"),
+    )
+    arrived_at = models.DateTimeField(_("arrived at"))
+    left_at = models.DateTimeField(_("left at"), null=True, blank=True)
+    travel_km = models.DecimalField(
+        _("travel (km)"),
+        max_digits=7,
+        decimal_places=1,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    travel_minutes = models.PositiveIntegerField(_("travel time (minutes)"), default=0)
+
+    class Meta:
+        ordering = ["arrived_at"]
+        verbose_name = _("visit")
+        verbose_name_plural = _("visits")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(left_at__isnull=True) | Q(left_at__gt=F("arrived_at")),
+                name="visit_ends_after_start",
+            ),
+            models.CheckConstraint(condition=Q(travel_km__gte=0), name="visit_km_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.intervention.number} — {self.arrived_at:%d/%m/%Y %H:%M}"
+
+    def clean(self):
+        if self.left_at and self.arrived_at and self.left_at <= self.arrived_at:
+            raise ValidationError({"left_at": _("The departure must be after the arrival.")})
+        if self.travel_km is not None and self.travel_km < 0:
+            raise ValidationError({"travel_km": _("The distance cannot be negative.")})
+
+    @property
+    def duration_minutes(self) -> int | None:
+        if not self.left_at:
+            return None
+        return int((self.left_at - self.arrived_at).total_seconds() // 60)
+
+
+class PartUsed(models.Model):
+    intervention = models.ForeignKey(
+        Intervention, on_delete=models.CASCADE, related_name="parts", verbose_name=_("intervention")
+    )
+    part = models.ForeignKey(
+        Part,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="uses",
+        verbose_name=_("catalogue part"),
+    )
+    reference = models.CharField(_("reference"), max_length=40, blank=True)
+    description = models.CharField(_("description"), max_length=200)
+    quantity = models.DecimalField(
+        _("quantity"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    unit_price = models.DecimalField(
+        _("unit price at the time"),
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    unit_cost = models.DecimalField(
+        _("unit cost at the time"),
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("part used")
+        verbose_name_plural = _("parts used")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="partused_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(unit_price__gte=0) & Q(unit_cost__gte=0),
+                name="partused_prices_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.description}"
+
+    def clean(self):
+        if self.quantity is not None and self.quantity <= 0:
+            raise ValidationError({"quantity": _("The quantity must be greater than zero.")})
+
+    @property
+    def total_price(self) -> Decimal:
+        return (self.quantity * self.unit_price).quantize(Decimal("0.01"))
+
+
+class InterventionEvent(models.Model):
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Created")
+        STATUS = "status", _("Status change")
+        ASSIGNED = "assigned", _("Assignment")
+        HANDOVER = "handover", _("Handover")
+        VISIT = "visit", _("Visit")
+        REPORT = "report", _("Report updated")
+        SIGNATURE = "signature", _("Signature")
+        LINKED = "linked", _("Linked intervention")
+        BILLING = "billing", _("Billing")
+        NOTE = "note", _("Note")
+
+    intervention = models.ForeignKey(
+        Intervention,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("intervention"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Status.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("intervention event")
+        verbose_name_plural = _("intervention events")
+        indexes = [models.Index(fields=["intervention", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.intervention_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"

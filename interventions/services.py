@@ -1,0 +1,266 @@
+"""Every write that matters on an intervention goes through here (status: `workflow`)."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clients.models import Client, Equipment, Site
+from clients.selectors import active_contract_for
+
+from . import workflow
+from .models import (
+    Channel,
+    Intervention,
+    InterventionCounter,
+    InterventionEvent,
+    Part,
+    PartUsed,
+    Priority,
+    Relation,
+    Status,
+    Visit,
+)
+
+
+class ReportLocked(ValidationError):
+    """Raised by every edit path once the report is signed."""
+
+
+def ensure_editable(intervention: Intervention) -> None:
+    if intervention.is_locked:
+        raise ReportLocked(
+            _("Intervention %(number)s is signed: its report can no longer be changed.")
+            % {"number": intervention.number}
+        )
+    if intervention.status == Status.CANCELLED:
+        raise ReportLocked(
+            _("Intervention %(number)s is cancelled.") % {"number": intervention.number}
+        )
+
+
+def _take_number(year: int) -> tuple[int, str]:
+    """Next number of `year`, inside the caller's transaction.
+
+    Gap-free: the counter row stays locked until commit, and a rollback gives the number back.
+    """
+    InterventionCounter.objects.bulk_create(
+        [InterventionCounter(year=year, last_number=0)], ignore_conflicts=True
+    )
+    counter = InterventionCounter.objects.select_for_update().get(year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number, f"{year}-{counter.last_number:05d}"
+
+
+def entitlement_snapshot(
+    *, client: Client, equipment: Equipment | None, day: datetime.date
+) -> dict:
+    """What the customer is entitled to on `day`: contract (as a snapshot) and warranty."""
+    contract = active_contract_for(client, equipment, day)
+    under_warranty = bool(equipment and equipment.under_warranty_on(day))
+    return {
+        "contract": contract,
+        "contract_snapshot": contract.snapshot() if contract else {},
+        "under_contract": contract is not None,
+        "under_warranty": under_warranty,
+        "warranty_until": equipment.warranty_until if equipment else None,
+    }
+
+
+def intervention_create(
+    *,
+    client: Client,
+    object: str,
+    actor=None,
+    site: Site | None = None,
+    equipment: Equipment | None = None,
+    caller_name: str = "",
+    caller_phone: str = "",
+    channel: str = Channel.PHONE,
+    priority: int = Priority.NORMAL,
+    requested_at: datetime.datetime | None = None,
+    parent: Intervention | None = None,
+    relation: str = Relation.NONE,
+) -> Intervention:
+    """Open a ticket: number it, record what the customer is entitled to at the time of the call."""
+    requested_at = requested_at or timezone.now()
+    if equipment is not None and site is None:
+        site = equipment.site
+    entitlement = entitlement_snapshot(
+        client=client, equipment=equipment, day=timezone.localdate(requested_at)
+    )
+    intervention = Intervention(
+        client=client,
+        site=site,
+        equipment=equipment,
+        object=object.strip(),
+        caller_name=caller_name.strip(),
+        caller_phone=caller_phone.strip(),
+        channel=channel,
+        priority=priority,
+        requested_at=requested_at,
+        parent=parent,
+        relation=relation,
+        created_by=actor,
+        **entitlement,
+    )
+    if not intervention.object:
+        raise ValidationError({"object": _("The object of the intervention is required.")})
+    with transaction.atomic():
+        intervention.year = timezone.localdate().year
+        intervention.sequence, intervention.number = _take_number(intervention.year)
+        intervention.full_clean()
+        intervention.save()
+        InterventionEvent.objects.create(
+            intervention=intervention,
+            kind=InterventionEvent.Kind.CREATED,
+            actor=actor,
+            to_status=intervention.status,
+            note=intervention.object,
+            data={"parent": parent.number, "relation": relation} if parent else {},
+        )
+    return intervention
+
+
+def intervention_assign(
+    *,
+    intervention: Intervention,
+    technician,
+    actor=None,
+    scheduled_start: datetime.datetime | None = None,
+    scheduled_end: datetime.datetime | None = None,
+    note: str = "",
+) -> Intervention:
+    """Give the job (and optionally a time slot) to a technician; a new ticket becomes scheduled."""
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        if locked.is_closed:
+            raise ReportLocked(
+                _("Intervention %(number)s is closed: it cannot be reassigned.")
+                % {"number": locked.number}
+            )
+        previous = locked.technician
+        locked.technician = technician
+        locked.scheduled_start = scheduled_start
+        locked.scheduled_end = scheduled_end
+        locked.full_clean()
+        locked.save(update_fields=["technician", "scheduled_start", "scheduled_end", "updated_at"])
+        InterventionEvent.objects.create(
+            intervention=locked,
+            kind=InterventionEvent.Kind.ASSIGNED,
+            actor=actor,
+            note=note,
+            data={
+                "from": previous.get_username() if previous else None,
+                "to": technician.get_username() if technician else None,
+            },
+        )
+        if locked.status == Status.NEW and technician is not None:
+            locked = workflow.transition(locked, Status.SCHEDULED, actor=actor)
+    return locked
+
+
+def intervention_cancel(*, intervention: Intervention, actor, reason: str) -> Intervention:
+    return workflow.transition(intervention, Status.CANCELLED, actor=actor, note=reason)
+
+
+REPORT_FIELDS = ("diagnostics", "work_done", "remarks")
+
+
+def report_update(*, intervention: Intervention, actor=None, **texts: str) -> Intervention:
+    """Save the technician's texts (diagnostics, work done, remarks); refused once signed."""
+    unknown = set(texts) - set(REPORT_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown report fields: {sorted(unknown)}")
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        ensure_editable(locked)
+        changed = [name for name, value in texts.items() if getattr(locked, name) != value]
+        if not changed:
+            return locked
+        for name in changed:
+            setattr(locked, name, texts[name])
+        locked.full_clean()
+        locked.save(update_fields=[*changed, "updated_at"])
+    return locked
+
+
+def _record_first_arrival(intervention: Intervention, arrived_at: datetime.datetime) -> None:
+    """The first arrival on site is what the contract's response time is judged on."""
+    if intervention.first_arrival_at is not None and intervention.first_arrival_at <= arrived_at:
+        return
+    intervention.first_arrival_at = arrived_at
+    intervention.met_deadline = (
+        None if intervention.deadline_at is None else arrived_at <= intervention.deadline_at
+    )
+    intervention.save(update_fields=["first_arrival_at", "met_deadline", "updated_at"])
+
+
+def visit_record(
+    *,
+    intervention: Intervention,
+    technician,
+    arrived_at: datetime.datetime,
+    left_at: datetime.datetime | None = None,
+    travel_km=0,
+    travel_minutes: int = 0,
+    actor=None,
+) -> Visit:
+    """Record a technician's time on site; the first arrival starts the work (in progress)."""
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        ensure_editable(locked)
+        visit = Visit(
+            intervention=locked,
+            technician=technician,
+            arrived_at=arrived_at,
+            left_at=left_at,
+            travel_km=travel_km,
+            travel_minutes=travel_minutes,
+        )
+        visit.full_clean()
+        visit.save()
+        _record_first_arrival(locked, arrived_at)
+        InterventionEvent.objects.create(
+            intervention=locked,
+            kind=InterventionEvent.Kind.VISIT,
+            actor=actor or technician,
+            data={"visit": visit.pk, "arrived_at": arrived_at.isoformat()},
+        )
+        if locked.status in (Status.NEW, Status.SCHEDULED):
+            workflow.transition(locked, Status.IN_PROGRESS, actor=actor or technician)
+    return visit
+
+
+def part_add(
+    *,
+    intervention: Intervention,
+    quantity,
+    part: Part | None = None,
+    description: str = "",
+    unit_price=None,
+    actor=None,
+) -> PartUsed:
+    """Add a replaced part: from the catalogue (price and cost copied now) or a free line."""
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        ensure_editable(locked)
+        if part is None and not description.strip():
+            raise ValidationError(
+                {"description": _("Choose a catalogue part or describe the part.")}
+            )
+        used = PartUsed(
+            intervention=locked,
+            part=part,
+            reference=part.reference if part else "",
+            description=description.strip() or (part.name if part else ""),
+            quantity=quantity,
+            unit_price=part.unit_price if part and unit_price is None else (unit_price or 0),
+            unit_cost=part.unit_cost if part else 0,
+        )
+        used.full_clean()
+        used.save()
+    return used

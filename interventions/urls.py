@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("interventions/", views.intervention_list, name="interventions-list"),
+    path("interventions/mine/", views.intervention_mine, name="interventions-mine"),
+    path("interventions/<int:pk>/", views.intervention_detail, name="interventions-detail"),
+    path("dashboard/", views.dashboard, name="interventions-dashboard"),
+]
