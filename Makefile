@@ -38,7 +38,8 @@ venv: $(STAMP)
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt 2>$(VENV)/pip.log \
+		|| (cat $(VENV)/pip.log; exit 1)
 	touch $@
 
 system-deps:

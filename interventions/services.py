@@ -264,3 +264,44 @@ def part_add(
         used.full_clean()
         used.save()
     return used
+
+
+def intervention_handover(
+    *, intervention: Intervention, to_technician, actor, note: str
+) -> Intervention:
+    """Hand the job to another technician with a note of what was already done.
+
+    One service for both entry points (the dispatcher's page and the technician's tablet).
+    The response deadline is not touched: a handover never resets the customer's clock.
+    """
+    if not note.strip():
+        raise ValidationError(
+            {"note": _("Say what has already been done, so that nothing is redone or undone.")}
+        )
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        ensure_editable(locked)
+        previous = locked.technician
+        if previous is not None and previous.pk == to_technician.pk:
+            raise ValidationError(
+                {"to_technician": _("The intervention is already assigned to this technician.")}
+            )
+        locked.technician = to_technician
+        locked.save(update_fields=["technician", "updated_at"])
+        InterventionEvent.objects.create(
+            intervention=locked,
+            kind=InterventionEvent.Kind.HANDOVER,
+            actor=actor,
+            note=note.strip(),
+            data={
+                "from": previous.get_username() if previous else None,
+                "from_name": (previous.get_full_name() or previous.get_username())
+                if previous
+                else None,
+                "to": to_technician.get_username(),
+                "to_name": to_technician.get_full_name() or to_technician.get_username(),
+            },
+        )
+        if locked.status == Status.NEW:
+            locked = workflow.transition(locked, Status.SCHEDULED, actor=actor)
+    return locked

@@ -1,0 +1,147 @@
+"""What a report shows, as plain data.
+
+`report_snapshot()` reads the live objects once and returns a JSON-serialisable dict. At the
+customer's signature this dict is frozen on the signed record; the PDF is always rendered from
+such a dict (never from live objects), so a signed report reads the same forever, whatever
+later happens to the client, the contract or the catalogue.
+
+Schema (version 1) — every key is always present:
+
+    version, number, status, status_label
+    company: {name, address, phone, email, siret, logo}
+    client: {number, name, address}            address = one line, "street, postcode city"
+    site: {label, address, differs}            differs = site address ≠ client address
+    object, caller_name, caller_phone, channel_label, priority_label
+    equipment: {kind_label, brand, model, serial_number} | None
+    contract: {number, kind_label, covers_labour, covers_travel, covers_parts,
+               response_time_hours, conditions} | None
+    under_contract, under_warranty, warranty_until (ISO date | None)
+    billable: {travel, labour, parts}
+    diagnostics, work_done, remarks
+    parts: [{reference, description, quantity (str), unit_price (str), total (str)}]
+    visits: [{technician, arrived_at, left_at (ISO | None), duration_minutes, travel_km (str),
+              travel_minutes}]
+    requested_at, deadline_at, first_arrival_at, resolved_at (ISO datetimes | None)
+    met_deadline (bool | None), outcome, outcome_label
+    total_minutes, total_km (str), total_travel_minutes
+    technician: {username, name} | None
+    signatures: {}   filled at signing: {"technician": {...}, "customer": {...}}
+    extras: {}       filled by other apps (e.g. procedures: acceptance results)
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.utils import translation
+
+from .models import Intervention
+
+SNAPSHOT_VERSION = 1
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def _name(user):
+    return (user.get_full_name() or user.get_username()) if user else ""
+
+
+def report_snapshot(intervention: Intervention) -> dict:
+    """Everything the report shows, read from the database now. Labels are in French."""
+    i = (
+        Intervention.objects.select_related("client", "site", "equipment", "technician")
+        .prefetch_related("visits__technician", "parts")
+        .get(pk=intervention.pk)
+    )
+    with translation.override(settings.LANGUAGE_CODE):
+        visits = list(i.visits.all())
+        parts = list(i.parts.all())
+        total_minutes = sum(v.duration_minutes or 0 for v in visits)
+        contract = i.contract_snapshot or None
+        client_address = i.client.full_address
+        site_address = i.site.full_address if i.site else ""
+        return {
+            "version": SNAPSHOT_VERSION,
+            "number": i.number,
+            "status": i.status,
+            "status_label": str(i.get_status_display()),
+            "company": dict(settings.COMPANY),
+            "client": {"number": i.client.number, "name": i.client.name, "address": client_address},
+            "site": {
+                "label": i.site.label if i.site else "",
+                "address": site_address,
+                "differs": bool(site_address) and site_address != client_address,
+            },
+            "object": i.object,
+            "caller_name": i.caller_name,
+            "caller_phone": i.caller_phone,
+            "channel_label": str(i.get_channel_display()),
+            "priority_label": str(i.get_priority_display()),
+            "equipment": {
+                "kind_label": str(i.equipment.get_kind_display()),
+                "brand": i.equipment.brand,
+                "model": i.equipment.model,
+                "serial_number": i.equipment.serial_number,
+            }
+            if i.equipment
+            else None,
+            "contract": {
+                "number": contract["number"],
+                "kind_label": contract.get("kind_label", ""),
+                "covers_labour": contract.get("covers_labour", False),
+                "covers_travel": contract.get("covers_travel", False),
+                "covers_parts": contract.get("covers_parts", False),
+                "response_time_hours": contract.get("response_time_hours"),
+                "conditions": contract.get("conditions", ""),
+            }
+            if contract
+            else None,
+            "under_contract": i.under_contract,
+            "under_warranty": i.under_warranty,
+            "warranty_until": _iso(i.warranty_until),
+            "billable": {
+                "travel": i.billable_travel,
+                "labour": i.billable_labour,
+                "parts": i.billable_parts,
+            },
+            "diagnostics": i.diagnostics,
+            "work_done": i.work_done,
+            "remarks": i.remarks,
+            "parts": [
+                {
+                    "reference": p.reference,
+                    "description": p.description,
+                    "quantity": str(p.quantity.normalize()),
+                    "unit_price": str(p.unit_price),
+                    "total": str(p.total_price),
+                }
+                for p in parts
+            ],
+            "visits": [
+                {
+                    "technician": _name(v.technician),
+                    "arrived_at": _iso(v.arrived_at),
+                    "left_at": _iso(v.left_at),
+                    "duration_minutes": v.duration_minutes,
+                    "travel_km": str(v.travel_km),
+                    "travel_minutes": v.travel_minutes,
+                }
+                for v in visits
+            ],
+            "requested_at": _iso(i.requested_at),
+            "deadline_at": _iso(i.deadline_at),
+            "first_arrival_at": _iso(i.first_arrival_at),
+            "resolved_at": _iso(i.resolved_at),
+            "met_deadline": i.met_deadline,
+            "outcome": i.outcome,
+            "outcome_label": str(i.get_outcome_display()) if i.outcome else "",
+            "total_minutes": total_minutes,
+            "total_km": str(sum((v.travel_km for v in visits), Decimal("0"))),
+            "total_travel_minutes": sum(v.travel_minutes for v in visits),
+            "technician": {"username": i.technician.get_username(), "name": _name(i.technician)}
+            if i.technician
+            else None,
+            "signatures": {},
+            "extras": {},
+        }
