@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-stamp
 # browser tests (chromium).
 APT_PACKAGES := chromium poppler-utils gettext fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b
 RUN_DATABASE_URL ?= sqlite:///$(CURDIR)/db.sqlite3
-TEST_ENV := SECRET_KEY=test-only-secret-key DJANGO_ALLOW_ASYNC_UNSAFE=true
+TEST_ENV := SECRET_KEY=test-only-secret-key DJANGO_ALLOW_ASYNC_UNSAFE=true DB_CONN_MAX_AGE=0
 
 .PHONY: run test lint format system-deps venv messages demo-png clean
 

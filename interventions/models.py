@@ -426,3 +426,41 @@ class InterventionEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.intervention_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+def signed_report_path(instance: "SignedReport", filename: str) -> str:
+    return f"reports/{instance.intervention.year}/{filename}"
+
+
+class SignedReport(models.Model):
+    """The issued document: what the report showed when the customer signed, and its PDF.
+
+    Written once by `services.report_freeze`; never changed or deleted afterwards.
+    """
+
+    intervention = models.OneToOneField(
+        Intervention,
+        on_delete=models.PROTECT,
+        related_name="signed_report",
+        verbose_name=_("intervention"),
+    )
+    snapshot = models.JSONField(_("frozen report"))
+    pdf = models.FileField(_("signed PDF"), upload_to=signed_report_path)
+    sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64)
+    signed_at = models.DateTimeField(_("signed at"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("signed report")
+        verbose_name_plural = _("signed reports")
+
+    def __str__(self) -> str:
+        return f"{self.intervention.number} ({self.sha256[:12]})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError(_("A signed report can never be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("A signed report can never be deleted."))

@@ -1,8 +1,10 @@
 """Every write that matters on an intervention goes through here (status: `workflow`)."""
 
 import datetime
+import hashlib
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +22,7 @@ from .models import (
     PartUsed,
     Priority,
     Relation,
+    SignedReport,
     Status,
     Visit,
 )
@@ -185,6 +188,8 @@ def report_update(*, intervention: Intervention, actor=None, **texts: str) -> In
             setattr(locked, name, texts[name])
         locked.full_clean()
         locked.save(update_fields=[*changed, "updated_at"])
+    for name in changed:
+        setattr(intervention, name, texts[name])
     return locked
 
 
@@ -305,3 +310,64 @@ def intervention_handover(
         if locked.status == Status.NEW:
             locked = workflow.transition(locked, Status.SCHEDULED, actor=actor)
     return locked
+
+
+def signature_blockers(intervention: Intervention) -> list[str]:
+    """What still prevents the report from going to signature, in French sentences.
+
+    Empty list: the technician may hand the tablet to the customer.
+    """
+    blockers = []
+    if not intervention.work_done.strip():
+        blockers.append(_("Describe the work done."))
+    if not intervention.visits.exists():
+        blockers.append(_("Record at least one visit (arrival on site)."))
+    elif intervention.visits.filter(left_at__isnull=True).exists():
+        blockers.append(_("Record the departure of the visit in progress."))
+    return blockers
+
+
+def report_freeze(
+    *,
+    intervention: Intervention,
+    signatures: dict,
+    actor,
+    signed_at: datetime.datetime | None = None,
+) -> SignedReport:
+    """Issue the report: freeze its snapshot with both signatures, render and store the PDF once
+    with its SHA-256, and move the intervention to `signed`. Refused unless awaiting signature.
+
+    `signatures` = {"technician": {"name", "signed_at", "image"}, "customer": {"name",
+    "signed_at", "image", "stamp"}} where images are PNG/JPEG data URIs (see snapshot.py).
+    """
+    from .pdf import render_report_pdf
+    from .snapshot import report_snapshot
+
+    signed_at = signed_at or timezone.now()
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        if locked.status != Status.AWAITING_SIGNATURE:
+            raise ReportLocked(
+                _("Intervention %(number)s is not awaiting a signature.")
+                % {"number": locked.number}
+            )
+        snapshot = report_snapshot(locked)
+        snapshot["status"] = Status.SIGNED.value
+        snapshot["status_label"] = str(Status.SIGNED.label)
+        snapshot["signed_at"] = signed_at.isoformat()
+        snapshot["signatures"] = signatures
+        pdf_bytes = render_report_pdf(snapshot, draft=False)
+        report = SignedReport(
+            intervention=locked,
+            snapshot=snapshot,
+            sha256=hashlib.sha256(pdf_bytes).hexdigest(),
+            signed_at=signed_at,
+        )
+        report.pdf.save(f"{locked.number}.pdf", ContentFile(pdf_bytes), save=False)
+        try:
+            report.save()
+            workflow.transition(locked, Status.SIGNED, actor=actor)
+        except Exception:
+            report.pdf.delete(save=False)
+            raise
+    return report

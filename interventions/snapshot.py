@@ -25,8 +25,14 @@ Schema (version 1) — every key is always present:
     met_deadline (bool | None), outcome, outcome_label
     total_minutes, total_km (str), total_travel_minutes
     technician: {username, name} | None
-    signatures: {}   filled at signing: {"technician": {...}, "customer": {...}}
-    extras: {}       filled by other apps (e.g. procedures: acceptance results)
+    signatures: {}   filled at signing (services.report_freeze):
+        {"technician": {"name", "signed_at" (ISO), "image" (PNG data URI)},
+         "customer": {"name", "signed_at" (ISO), "image" (PNG data URI),
+                      "stamp" (PNG/JPEG data URI | None)}}
+    signed_at        ISO datetime, only on a frozen snapshot
+    extras: {}       filled by other apps, e.g. procedures:
+        {"acceptance": [{"title", "version", "steps": [{"label", "result": "passed"|"failed",
+                                                        "comment"}]}]}
 """
 
 from decimal import Decimal
