@@ -45,3 +45,9 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Signed PDFs and signatures written by a test never land in the project's media/."""
+    settings.MEDIA_ROOT = tmp_path / "media"

@@ -159,6 +159,30 @@ PARTS = [
 ]
 
 
+def demo_signature(seed: str) -> str:
+    """A hand-drawn-looking signature as a PNG data URI (what the tablet would store)."""
+    import base64
+    import io
+    import math
+    import random
+
+    from PIL import Image, ImageDraw
+
+    rng = random.Random(seed)
+    image = Image.new("LA", (300, 100), (255, 0))
+    draw = ImageDraw.Draw(image)
+    points, x = [], 15.0
+    while x < 280:
+        y = 55 + 28 * math.sin(x / (9 + rng.random() * 6)) * (0.6 + 0.4 * rng.random())
+        points.append((x, y))
+        x += 3 + rng.random() * 3
+    draw.line(points, fill=(20, 255), width=3, joint="curve")
+    draw.line([(30, 82), (260, 76)], fill=(20, 255), width=2)
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
 class Command(BaseCommand):
     help = "Load a small French demo data set and one user per role (idempotent)."
 
@@ -600,7 +624,25 @@ class Command(BaseCommand):
             services.report_update(intervention=job, actor=tech, diagnostics=diag, work_done=work)
             services.part_add(intervention=job, part=parts[part_ref], quantity=1, actor=tech)
             workflow.transition(job, Status.AWAITING_SIGNATURE, actor=tech)
-            workflow.transition(job, Status.SIGNED, actor=tech, note="Signé par le client (démo).")
+            signed_at = start + datetime.timedelta(hours=1, minutes=15)
+            services.report_freeze(
+                intervention=job,
+                actor=tech,
+                signed_at=signed_at,
+                signatures={
+                    "technician": {
+                        "name": tech.get_full_name(),
+                        "signed_at": signed_at.isoformat(),
+                        "image": demo_signature(tech.get_full_name()),
+                    },
+                    "customer": {
+                        "name": caller,
+                        "signed_at": signed_at.isoformat(),
+                        "image": demo_signature(caller),
+                        "stamp": None,
+                    },
+                },
+            )
             if final == Status.BILLED:
                 workflow.transition(job, Status.BILLED, actor=users["claire"])
         # cancelled
