@@ -68,8 +68,8 @@ class InterventionFilter(django_filters.FilterSet):
         method="filter_client",
         widget=forms.TextInput(attrs={"placeholder": _("Name or number")}),
     )
-    priority = django_filters.TypedChoiceFilter(
-        label=_("Priority"), choices=Priority.choices, coerce=int, empty_label=_("Any priority")
+    priority = django_filters.ChoiceFilter(
+        label=_("Priority"), choices=Priority.choices, empty_label=_("Any priority")
     )
     deadline = django_filters.ChoiceFilter(
         label=_("Deadline"),
