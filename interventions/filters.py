@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors
+from .forms import TechnicianChoiceField
 from .models import CLOSED_STATUSES, Intervention, Priority, Status
 from .sla import AT_RISK_SHARE
 
@@ -43,6 +44,14 @@ def at_risk_q(now) -> Q:
     return _waiting(now) & Q(deadline_at__gte=now, left_scaled__lt=F("allowed"))
 
 
+class TechnicianOrNoneField(django_filters.fields.ModelChoiceField, TechnicianChoiceField):
+    """Technicians by full name, plus django-filter's "not assigned" (null) choice."""
+
+
+class TechnicianFilter(django_filters.ModelChoiceFilter):
+    field_class = TechnicianOrNoneField
+
+
 class InterventionFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
@@ -57,7 +66,7 @@ class InterventionFilter(django_filters.FilterSet):
         method="filter_status",
         empty_label=_("Any status"),
     )
-    technician = django_filters.ModelChoiceFilter(
+    technician = TechnicianFilter(
         label=_("Technician"),
         queryset=selectors.technicians(),
         null_label=_("Not assigned"),

@@ -109,8 +109,13 @@ class SiteQuickForm(forms.Form):
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=30, required=False)
 
 
+class TechnicianChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
 class AssignForm(forms.Form):
-    technician = forms.ModelChoiceField(
+    technician = TechnicianChoiceField(
         label=_("Technician"), queryset=selectors.technicians(), empty_label=None
     )
     scheduled_start = forms.DateTimeField(
@@ -136,7 +141,7 @@ class AssignForm(forms.Form):
 
 
 class HandoverForm(forms.Form):
-    to_technician = forms.ModelChoiceField(
+    to_technician = TechnicianChoiceField(
         label=_("Hand over to"), queryset=selectors.technicians(), empty_label=None
     )
     note = forms.CharField(

@@ -160,7 +160,7 @@ def test_new_client_and_site_created_inline(client, dispatcher, db):
     assert new.number.startswith("CLI-") and new.phone_digits == "0611223344"
     assert Site.objects.get(client=new).label == "Fournil"
     body = response.content.decode()
-    assert 'name="client" value="%d"' % new.pk in body
+    assert f'name="client" value="{new.pk}"' in body
 
 
 def test_new_client_without_name_shows_the_error_in_its_form(client, dispatcher, db):
