@@ -79,8 +79,9 @@ def _place_on_axis(slots: list[Slot], day: datetime.date) -> int:
     for slot in sorted(slots, key=lambda s: s.start):
         begin = max(0.0, (slot.start - axis_start).total_seconds() / 60)
         finish = min(axis_minutes, (slot.end - axis_start).total_seconds() / 60)
-        slot.left = round(100 * min(begin, axis_minutes - 15) / axis_minutes, 2)
-        slot.width = round(max(100 * (finish - begin) / axis_minutes, 100 * 15 / axis_minutes), 2)
+        # Short (or off-axis) slots still get one hour of width, to stay readable and tappable.
+        slot.left = round(100 * min(begin, axis_minutes - 60) / axis_minutes, 2)
+        slot.width = round(100 * max(finish - begin, 60) / axis_minutes, 2)
         for lane, lane_end in enumerate(lane_ends):
             if lane_end <= slot.start:
                 slot.lane, lane_ends[lane] = lane, slot.end
