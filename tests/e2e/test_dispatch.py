@@ -52,8 +52,9 @@ def test_dispatcher_takes_a_call_and_the_technician_sees_it(browser, page, live_
     assert "aucune" not in deadline
     page.get_by_label("Nom de l’appelant").fill("Mme Garnier")
     page.get_by_label("Objet de l’intervention").fill("Bourrage papier à chaque impression.")
-    page.set_viewport_size({"width": 1280, "height": 900})
     screenshot(page, "dispatch-intake-1280")
+    page.set_viewport_size({"width": 768, "height": 1024})
+    screenshot(page, "dispatch-intake-768")
     page.get_by_test_id("intake-save").click()
 
     page.get_by_text("créée. Échéance d’intervention").wait_for()
