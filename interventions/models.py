@@ -147,6 +147,11 @@ class Intervention(models.Model):
         _("object"),
         help_text=_("What the customer asked for, precisely: the technician must stick to it."),
     )
+    planned_tasks = models.TextField(
+        _("planned tasks"),
+        blank=True,
+        help_text=_("Tasks of a planned visit (from the contract's standard tasks)."),
+    )
     caller_name = models.CharField(_("caller name"), max_length=120, blank=True)
     caller_phone = models.CharField(_("caller phone"), max_length=30, blank=True)
     channel = models.CharField(

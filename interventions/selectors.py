@@ -1,10 +1,15 @@
 """Read queries shared by several views."""
 
-from django.db.models import Q, QuerySet
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
+from clients.models import Contract
+
 from . import roles
-from .models import CLOSED_STATUSES, Intervention
+from .models import CLOSED_STATUSES, Channel, Intervention, Status
 
 
 def visible_interventions(user) -> QuerySet[Intervention]:
@@ -26,3 +31,53 @@ def get_intervention_for(user, pk: int) -> Intervention:
 
 def open_interventions() -> QuerySet[Intervention]:
     return Intervention.objects.exclude(status__in=CLOSED_STATUSES)
+
+
+def technicians() -> QuerySet:
+    """Active users of the Technician group, by name."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, groups__name=roles.GROUP_NAMES[roles.TECHNICIAN])
+        .order_by("first_name", "last_name", "username")
+        .distinct()
+    )
+
+
+def slot_overlaps(
+    *,
+    technician,
+    start: datetime.datetime,
+    end: datetime.datetime,
+    exclude_pk: int | None = None,
+) -> QuerySet[Intervention]:
+    """Open interventions of `technician` whose slot overlaps [start, end)."""
+    qs = open_interventions().filter(
+        technician=technician, scheduled_start__lt=end, scheduled_end__gt=start
+    )
+    if exclude_pk is not None:
+        qs = qs.exclude(pk=exclude_pk)
+    return qs.select_related("client").order_by("scheduled_start")
+
+
+def contracts_with_planned_visits(year: int) -> QuerySet[Contract]:
+    """Contracts with annual visits active during `year`, with their planned visits counted:
+    `visits_planned` (not cancelled) and `visits_done` (signed or billed)."""
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    planned = Q(
+        interventions__channel=Channel.PLANNED,
+        interventions__requested_at__year=year,
+    )
+    return (
+        Contract.objects.filter(annual_visits__gt=0, start_date__lte=end, end_date__gte=start)
+        .select_related("client")
+        .annotate(
+            visits_planned=Count(
+                "interventions", filter=planned & ~Q(interventions__status=Status.CANCELLED)
+            ),
+            visits_done=Count(
+                "interventions",
+                filter=planned & Q(interventions__status__in=[Status.SIGNED, Status.BILLED]),
+            ),
+        )
+        .order_by("client__name", "number")
+    )

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from clients.models import Client, Equipment, Site
+from clients.models import Client, Contract, Equipment, Site
 from clients.selectors import active_contract_for
 
 from . import workflow
@@ -26,6 +26,7 @@ from .models import (
     Status,
     Visit,
 )
+from .sla import response_deadline
 
 
 class ReportLocked(ValidationError):
@@ -59,10 +60,18 @@ def _take_number(year: int) -> tuple[int, str]:
 
 
 def entitlement_snapshot(
-    *, client: Client, equipment: Equipment | None, day: datetime.date
+    *,
+    client: Client,
+    equipment: Equipment | None,
+    day: datetime.date,
+    contract: Contract | None = None,
 ) -> dict:
-    """What the customer is entitled to on `day`: contract (as a snapshot) and warranty."""
-    contract = active_contract_for(client, equipment, day)
+    """What the customer is entitled to on `day`: contract (as a snapshot) and warranty.
+
+    `contract` imposes the contract (a planned visit of this contract) instead of looking it up.
+    """
+    if contract is None:
+        contract = active_contract_for(client, equipment, day)
     under_warranty = bool(equipment and equipment.under_warranty_on(day))
     return {
         "contract": contract,
@@ -87,14 +96,21 @@ def intervention_create(
     requested_at: datetime.datetime | None = None,
     parent: Intervention | None = None,
     relation: str = Relation.NONE,
+    contract: Contract | None = None,
+    planned_tasks: str = "",
 ) -> Intervention:
-    """Open a ticket: number it, record what the customer is entitled to at the time of the call."""
+    """Open a ticket: number it, record what the customer is entitled to at the time of the call,
+    and set the response deadline (contract's response time in business hours; none for a
+    planned visit, which is scheduled, not answered)."""
     requested_at = requested_at or timezone.now()
     if equipment is not None and site is None:
         site = equipment.site
     entitlement = entitlement_snapshot(
-        client=client, equipment=equipment, day=timezone.localdate(requested_at)
+        client=client, equipment=equipment, day=timezone.localdate(requested_at), contract=contract
     )
+    deadline_at = None
+    if entitlement["contract"] is not None and channel != Channel.PLANNED:
+        deadline_at = response_deadline(requested_at, entitlement["contract"].response_time_hours)
     intervention = Intervention(
         client=client,
         site=site,
@@ -108,6 +124,8 @@ def intervention_create(
         parent=parent,
         relation=relation,
         created_by=actor,
+        deadline_at=deadline_at,
+        planned_tasks=planned_tasks.strip(),
         **entitlement,
     )
     if not intervention.object:
@@ -371,3 +389,43 @@ def report_freeze(
             report.pdf.delete(save=False)
             raise
     return report
+
+
+def planned_visits_create(*, contract: Contract, actor) -> list[Intervention]:
+    """Create this year's missing planned visits of a contract (channel "planned"), each
+    pre-filled with the contract's standard tasks. Visits already planned (not cancelled)
+    count: running it twice creates nothing more."""
+    year = timezone.localdate().year
+    if not contract.annual_visits:
+        raise ValidationError(_("This contract includes no planned visit."))
+    with transaction.atomic():
+        # Serialise two dispatchers clicking at once on the same contract.
+        contract = Contract.objects.select_for_update().get(pk=contract.pk)
+        existing = (
+            Intervention.objects.filter(
+                contract=contract, channel=Channel.PLANNED, requested_at__year=year
+            )
+            .exclude(status=Status.CANCELLED)
+            .count()
+        )
+        site = contract.client.sites.order_by("pk").first()
+        created = []
+        for rank in range(existing + 1, contract.annual_visits + 1):
+            created.append(
+                intervention_create(
+                    client=contract.client,
+                    site=site,
+                    contract=contract,
+                    channel=Channel.PLANNED,
+                    object=_("Planned visit %(rank)s/%(total)s %(year)s — contract %(number)s")
+                    % {
+                        "rank": rank,
+                        "total": contract.annual_visits,
+                        "year": year,
+                        "number": contract.number,
+                    },
+                    planned_tasks=contract.standard_tasks,
+                    actor=actor,
+                )
+            )
+    return created

@@ -12,6 +12,7 @@ Schema (version 1) — every key is always present:
     client: {number, name, address}            address = one line, "street, postcode city"
     site: {label, address, differs}            differs = site address ≠ client address
     object, caller_name, caller_phone, channel_label, priority_label
+    planned_tasks                              tasks of a planned visit ("" for a call)
     equipment: {kind_label, brand, model, serial_number} | None
     contract: {number, kind_label, covers_labour, covers_travel, covers_parts,
                response_time_hours, conditions} | None
@@ -80,6 +81,7 @@ def report_snapshot(intervention: Intervention) -> dict:
                 "differs": bool(site_address) and site_address != client_address,
             },
             "object": i.object,
+            "planned_tasks": i.planned_tasks,
             "caller_name": i.caller_name,
             "caller_phone": i.caller_phone,
             "channel_label": str(i.get_channel_display()),

@@ -1,0 +1,139 @@
+"""The dispatcher's list: filters, free-text search and the urgency order."""
+
+import django_filters
+from django import forms
+from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Q, Value
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import selectors
+from .forms import TechnicianChoiceField
+from .models import CLOSED_STATUSES, Intervention, Priority, Status
+from .sla import AT_RISK_SHARE
+
+OPEN = "open"
+OVERDUE, AT_RISK, LATE_OR_AT_RISK = "overdue", "at_risk", "late"
+
+# Most urgent first: the nearest response deadline (overdue ones first), then the priority,
+# then the oldest call. Interventions without a deadline come after those with one.
+URGENCY_ORDER = (F("deadline_at").asc(nulls_last=True), "-priority", "requested_at", "pk")
+
+
+def _waiting(now):
+    """Open, with a deadline, and nobody on site yet: the clock is still running."""
+    return Q(deadline_at__isnull=False, first_arrival_at__isnull=True) & ~Q(
+        status__in=CLOSED_STATUSES
+    )
+
+
+def overdue_q(now) -> Q:
+    return _waiting(now) & Q(deadline_at__lt=now)
+
+
+def with_at_risk_alias(qs, now):
+    """Alias `left_scaled` = time left ÷ AT_RISK_SHARE and `allowed` = time allowed, so that
+    "at risk" (under 25 % of the allowed time left) is one comparison in SQL."""
+    left = F("deadline_at") - Value(now, output_field=DateTimeField())
+    return qs.alias(
+        allowed=ExpressionWrapper(F("deadline_at") - F("requested_at"), DurationField()),
+        left_scaled=ExpressionWrapper(left * int(1 / AT_RISK_SHARE), DurationField()),
+    )
+
+
+def at_risk_q(now) -> Q:
+    return _waiting(now) & Q(deadline_at__gte=now, left_scaled__lt=F("allowed"))
+
+
+class TechnicianOrNoneField(django_filters.fields.ModelChoiceField, TechnicianChoiceField):
+    """Technicians by full name, plus django-filter's "not assigned" (null) choice."""
+
+
+class TechnicianFilter(django_filters.ModelChoiceFilter):
+    field_class = TechnicianOrNoneField
+
+
+class InterventionFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Search"),
+        method="filter_search",
+        widget=forms.TextInput(
+            attrs={"placeholder": _("Number, client, object…"), "type": "search"}
+        ),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"),
+        choices=[(OPEN, _("Open (all)")), *Status.choices],
+        method="filter_status",
+        empty_label=_("Any status"),
+    )
+    technician = TechnicianFilter(
+        label=_("Technician"),
+        queryset=selectors.technicians(),
+        null_label=_("Not assigned"),
+        empty_label=_("Any technician"),
+    )
+    client = django_filters.CharFilter(
+        label=_("Client"),
+        method="filter_client",
+        widget=forms.TextInput(attrs={"placeholder": _("Name or number")}),
+    )
+    priority = django_filters.ChoiceFilter(
+        label=_("Priority"), choices=Priority.choices, empty_label=_("Any priority")
+    )
+    deadline = django_filters.ChoiceFilter(
+        label=_("Deadline"),
+        choices=[
+            (LATE_OR_AT_RISK, _("Overdue or at risk")),
+            (OVERDUE, _("Overdue")),
+            (AT_RISK, _("At risk")),
+        ],
+        method="filter_deadline",
+        empty_label=_("Any deadline"),
+    )
+    requested_after = django_filters.DateFilter(
+        label=_("Requested from"),
+        field_name="requested_at",
+        lookup_expr="date__gte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    requested_before = django_filters.DateFilter(
+        label=_("Requested until"),
+        field_name="requested_at",
+        lookup_expr="date__lte",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    class Meta:
+        model = Intervention
+        fields = []
+
+    def filter_search(self, qs, name, value):
+        value = value.strip()
+        if not value:
+            return qs
+        return qs.filter(
+            Q(number__icontains=value)
+            | Q(client__name__icontains=value)
+            | Q(client__number__icontains=value)
+            | Q(object__icontains=value)
+        )
+
+    def filter_status(self, qs, name, value):
+        if value == OPEN:
+            return qs.exclude(status__in=CLOSED_STATUSES)
+        return qs.filter(status=value)
+
+    def filter_client(self, qs, name, value):
+        value = value.strip()
+        if not value:
+            return qs
+        return qs.filter(Q(client__number__iexact=value) | Q(client__name__icontains=value))
+
+    def filter_deadline(self, qs, name, value):
+        now = timezone.now()
+        if value == OVERDUE:
+            return qs.filter(overdue_q(now))
+        qs = with_at_risk_alias(qs, now)
+        if value == AT_RISK:
+            return qs.filter(at_risk_q(now))
+        return qs.filter(overdue_q(now) | at_risk_q(now))

@@ -1,0 +1,133 @@
+"""The planning grid: each technician's scheduled interventions per day or per week, with the
+overlapping slots flagged (a technician cannot be in two places at once)."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from . import selectors
+from .models import Intervention
+
+DAY_FIRST_HOUR, DAY_LAST_HOUR = 7, 20  # the day view's time axis
+
+
+@dataclass
+class Slot:
+    job: Intervention
+    start: datetime.datetime  # local
+    end: datetime.datetime  # local
+    overlaps: list = field(default_factory=list)  # numbers of the jobs it overlaps
+    lane: int = 0  # day view: stacked row when slots overlap
+    left: float = 0.0  # day view: position on the time axis, in %
+    width: float = 0.0
+
+
+@dataclass
+class Row:
+    technician: object
+    days: list  # one list of Slot per day
+    lanes: int = 1
+
+    @property
+    def slots(self):
+        return [slot for day in self.days for slot in day]
+
+
+@dataclass
+class Planning:
+    days: list[datetime.date]
+    rows: list[Row]
+    hours: list[int]
+
+    @property
+    def overlaps(self) -> list[tuple]:
+        """(technician, slot, other job number) for every clash, each pair once."""
+        clashes = []
+        for row in self.rows:
+            for slot in row.slots:
+                for other in slot.overlaps:
+                    if slot.job.number < other:
+                        clashes.append((row.technician, slot, other))
+        return clashes
+
+
+def _last_day(slot: Slot) -> datetime.date:
+    """A slot ending at midnight does not spill onto the next day."""
+    return (slot.end - datetime.timedelta(microseconds=1)).date()
+
+
+def week_start(day: datetime.date) -> datetime.date:
+    return day - datetime.timedelta(days=day.weekday())
+
+
+def _flag_overlaps(slots: list[Slot]) -> None:
+    ordered = sorted(slots, key=lambda s: s.start)
+    for i, slot in enumerate(ordered):
+        for other in ordered[i + 1 :]:
+            if other.start >= slot.end:
+                break
+            slot.overlaps.append(other.job.number)
+            other.overlaps.append(slot.job.number)
+
+
+def _place_on_axis(slots: list[Slot], day: datetime.date) -> int:
+    """Day view: horizontal position in % and a lane per slot; returns the number of lanes."""
+    axis_start = datetime.datetime.combine(day, datetime.time(DAY_FIRST_HOUR))
+    axis_minutes = (DAY_LAST_HOUR - DAY_FIRST_HOUR) * 60
+    lane_ends: list[datetime.datetime] = []
+    for slot in sorted(slots, key=lambda s: s.start):
+        begin = max(0.0, (slot.start - axis_start).total_seconds() / 60)
+        finish = min(axis_minutes, (slot.end - axis_start).total_seconds() / 60)
+        # Short (or off-axis) slots still get one hour of width, to stay readable and tappable.
+        slot.left = round(100 * min(begin, axis_minutes - 60) / axis_minutes, 2)
+        slot.width = round(100 * max(finish - begin, 60) / axis_minutes, 2)
+        for lane, lane_end in enumerate(lane_ends):
+            if lane_end <= slot.start:
+                slot.lane, lane_ends[lane] = lane, slot.end
+                break
+        else:
+            slot.lane = len(lane_ends)
+            lane_ends.append(slot.end)
+    return max(1, len(lane_ends))
+
+
+def build_planning(first_day: datetime.date, n_days: int) -> Planning:
+    """Every technician (even without work: free time is information too) and their open,
+    scheduled interventions from `first_day` for `n_days` days."""
+    days = [first_day + datetime.timedelta(days=n) for n in range(n_days)]
+    tz = timezone.get_current_timezone()
+    start = timezone.make_aware(datetime.datetime.combine(days[0], datetime.time()), tz)
+    end = timezone.make_aware(
+        datetime.datetime.combine(days[-1] + datetime.timedelta(days=1), datetime.time()), tz
+    )
+    jobs = (
+        selectors.open_interventions()
+        .filter(
+            technician__isnull=False,
+            scheduled_start__lt=end,
+            scheduled_end__gt=start,
+        )
+        .select_related("client", "site")
+        .order_by("scheduled_start")
+    )
+    by_tech: dict[int, list[Intervention]] = {}
+    for job in jobs:
+        by_tech.setdefault(job.technician_id, []).append(job)
+    rows = []
+    for tech in selectors.technicians():
+        slots = [
+            Slot(
+                job=job,
+                start=timezone.localtime(job.scheduled_start, tz).replace(tzinfo=None),
+                end=timezone.localtime(job.scheduled_end, tz).replace(tzinfo=None),
+            )
+            for job in by_tech.get(tech.pk, [])
+        ]
+        _flag_overlaps(slots)
+        per_day = [[s for s in slots if s.start.date() <= d <= _last_day(s)] for d in days]
+        row = Row(technician=tech, days=per_day)
+        if n_days == 1:
+            row.lanes = _place_on_axis(per_day[0], days[0])
+        rows.append(row)
+    return Planning(days=days, rows=rows, hours=list(range(DAY_FIRST_HOUR, DAY_LAST_HOUR)))
