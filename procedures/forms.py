@@ -117,7 +117,10 @@ class AnswerForm(forms.Form):
 
 class AttachForm(forms.Form):
     procedure = forms.ModelChoiceField(
-        label=_("Procedure"), queryset=Procedure.objects.none(), empty_label=None
+        label=_("Procedure"),
+        queryset=Procedure.objects.none(),
+        empty_label=None,
+        widget=forms.Select(attrs={"class": "form-select w-auto flex-grow-1"}),
     )
 
     def __init__(self, *args, procedures, **kwargs):
