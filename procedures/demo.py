@@ -378,3 +378,20 @@ def load_demo_procedures(actor=None) -> int:
         services.version_publish(version=draft, actor=actor)
         created += 1
     return created
+
+
+def attach_demo_runs(actor=None) -> None:
+    """Show a recette on the demo: the workstation without Internet gets its acceptance."""
+    from interventions.models import Intervention
+
+    job = (
+        Intervention.objects.filter(object__icontains="Internet", status="scheduled")
+        .order_by("pk")
+        .first()
+    )
+    procedure = Procedure.objects.filter(
+        kind=Kind.ACCEPTANCE, title="Valider la connexion Internet du poste"
+    ).first()
+    if job is None or procedure is None or job.procedure_runs.exists():
+        return
+    services.run_attach(intervention=job, procedure=procedure, actor=actor)

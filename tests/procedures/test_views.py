@@ -175,3 +175,22 @@ def test_intervention_detail_query_count_with_procedures(
     assert response.status_code == 200
     with django_assert_max_num_queries(25):
         assert client.get(reverse("procedures-intervention", args=[job.pk])).status_code == 200
+
+
+def test_runner_include_loads_itself_from_the_runner_url(client, dispatcher, printer_tree):
+    from django.template.loader import render_to_string
+
+    job = make_intervention()
+    html = render_to_string("procedures/_diagnostic_runner.html", {"intervention": job})
+    runner_url = reverse("procedures-diagnostic-runner", args=[job.pk])
+    assert f'hx-get="{runner_url}"' in html
+    client.force_login(dispatcher)
+    body = client.get(runner_url).content.decode()
+    assert "Commencer le diagnostic" in body
+    assert "L&#x27;imprimante imprime des taches" in body
+
+
+def test_nobody_without_role_sees_no_procedure(client, nobody, printer_tree):
+    client.force_login(nobody)
+    assert client.get(reverse("procedures-list")).status_code == 403
+    assert client.get(reverse("procedures-detail", args=[printer_tree.pk])).status_code == 403

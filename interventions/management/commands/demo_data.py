@@ -665,6 +665,7 @@ class Command(BaseCommand):
     def _procedures(self, users) -> None:
         """Two procedures of each kind at least (procedures/demo.py); loaded after the
         interventions so that demo reports already signed keep no unanswered checklist."""
-        from procedures.demo import load_demo_procedures
+        from procedures.demo import attach_demo_runs, load_demo_procedures
 
         load_demo_procedures(actor=users["claire"])
+        attach_demo_runs(actor=users["sophie"])
