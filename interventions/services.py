@@ -143,6 +143,9 @@ def intervention_create(
             note=intervention.object,
             data={"parent": parent.number, "relation": relation} if parent else {},
         )
+        from procedures.services import attach_procedures
+
+        attach_procedures(intervention, actor=actor)
     return intervention
 
 
@@ -342,6 +345,9 @@ def signature_blockers(intervention: Intervention) -> list[str]:
         blockers.append(_("Record at least one visit (arrival on site)."))
     elif intervention.visits.filter(left_at__isnull=True).exists():
         blockers.append(_("Record the departure of the visit in progress."))
+    from procedures.selectors import signature_blockers as procedure_blockers
+
+    blockers += procedure_blockers(intervention)
     return blockers
 
 

@@ -41,6 +41,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import translation
 
+from procedures.selectors import acceptance_extras
+
 from .models import Intervention
 
 SNAPSHOT_VERSION = 1
@@ -151,5 +153,5 @@ def report_snapshot(intervention: Intervention) -> dict:
             if i.technician
             else None,
             "signatures": {},
-            "extras": {},
+            "extras": {"acceptance": acceptance_extras(i)},
         }

@@ -192,6 +192,7 @@ class Command(BaseCommand):
             users = self._users()
             self._reference_data()
             created = self._interventions(users)
+            self._procedures(users)
         self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
         if created:
             self.stdout.write(f"{created} interventions créées.")
@@ -660,3 +661,11 @@ class Command(BaseCommand):
             reason="Le client a résolu le problème (rouleau mal inséré).",
         )
         return Intervention.objects.count()
+
+    def _procedures(self, users) -> None:
+        """Two procedures of each kind at least (procedures/demo.py); loaded after the
+        interventions so that demo reports already signed keep no unanswered checklist."""
+        from procedures.demo import attach_demo_runs, load_demo_procedures
+
+        load_demo_procedures(actor=users["claire"])
+        attach_demo_runs(actor=users["sophie"])
