@@ -1,12 +1,16 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.shortcuts import redirect, render
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from . import roles, selectors
-from .models import CLOSED_STATUSES, Intervention, Status
+from .models import CLOSED_STATUSES, Intervention, SignedReport, Status
+from .pdf import render_report_pdf
 from .roles import role_required
+from .snapshot import report_snapshot
+from .verification import report_check
 
 ROLE_HOME = {
     roles.DISPATCHER: "interventions-list",
@@ -77,3 +81,50 @@ def intervention_detail(request, pk: int):
             "events": intervention.events.select_related("actor"),
         },
     )
+
+
+# --- the signed PDF report (download, draft preview, public verification) ------------------
+
+
+def _pdf_response(data: bytes, filename: str, *, as_attachment: bool = False) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    disposition = "attachment" if as_attachment else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
+@role_required(roles.DISPATCHER, roles.TECHNICIAN, roles.MANAGER)
+def report_download(request, pk: int):
+    """The stored PDF of a signed intervention, byte for byte (never rendered again)."""
+    intervention = selectors.get_intervention_for(request.user, pk)
+    report = get_object_or_404(SignedReport, intervention=intervention)
+    return FileResponse(
+        report.pdf.open("rb"),
+        content_type="application/pdf",
+        filename=f"rapport-{intervention.number}.pdf",
+    )
+
+
+@role_required(roles.DISPATCHER, roles.TECHNICIAN, roles.MANAGER)
+def report_preview(request, pk: int):
+    """Draft preview (watermarked) of a report not signed yet; a signed one is downloaded."""
+    intervention = selectors.get_intervention_for(request.user, pk)
+    if SignedReport.objects.filter(intervention=intervention).exists():
+        return redirect("interventions-report-pdf", pk=intervention.pk)
+    data = render_report_pdf(report_snapshot(intervention), draft=True)
+    return _pdf_response(data, f"brouillon-{intervention.number}.pdf")
+
+
+def report_verify(request, number: str):
+    """Public check of a signed report: number, date, status and whether the file is intact."""
+    report = get_object_or_404(
+        SignedReport.objects.select_related("intervention"), intervention__number=number
+    )
+    response = render(
+        request,
+        "interventions/report_verify.html",
+        {"report": report, "check": report_check(report)},
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
