@@ -43,7 +43,7 @@ LABELS = [
     "Heure d'arrivée / de départ",
     "Durée d'intervention",
     "Déplacement (km)",
-    "temps de trajet",
+    "Temps de trajet",
     "Date de résolution",
     "Délai d'intervention respecté",
     "REMARQUE",
@@ -197,7 +197,7 @@ def test_typical_report_is_one_page_with_every_label_and_value(report, tmp_path)
     left = arrived + datetime.timedelta(hours=1, minutes=15)
     assert f"Heure d'arrivée / de départ : {arrived:%H:%M} / {left:%H:%M}" in text
     assert "Durée d'intervention : 1 h 15" in text
-    assert "Déplacement (km) : 12,5 km — temps de trajet : 25 min" in text
+    assert "Déplacement (km) : 12,5 km Temps de trajet : 25 min" in text
     met = {None: "sans objet", True: "OUI", False: "NON"}[report.intervention.met_deadline]
     assert f"Délai d'intervention respecté : {met} (contrat : 8 heures)" in text
     assert "Nom du technicien :" in text
