@@ -44,7 +44,8 @@ def main() -> None:
     from interventions.pdf import render_report_pdf
 
     call_command("migrate", verbosity=0)
-    call_command("demo_data", stdout=open(os.devnull, "w"))
+    with open(os.devnull, "w") as quiet:
+        call_command("demo_data", stdout=quiet)
     report = SignedReport.objects.get(intervention__status=Status.SIGNED)
     snapshot = report.snapshot
 
