@@ -449,3 +449,18 @@ def test_report_pdf_command_writes_stored_or_draft(report, technician, tmp_path)
     assert "BROUILLON — non signé" in pdf_text(draft.read_bytes(), tmp_path)
     with pytest.raises(CommandError):
         call_command("report_pdf", "1999-00001", "-o", str(tmp_path / "x.pdf"))
+
+
+def test_verify_page_query_count(client, report, django_assert_max_num_queries):
+    with django_assert_max_num_queries(2):
+        response = client.get(reverse("reports-verify", args=[report.intervention.number]))
+    assert response.status_code == 200
+
+
+def test_detail_page_links_to_the_signed_pdf_or_the_draft(client, manager, report):
+    client.force_login(manager)
+    html = client.get(reverse("interventions-detail", args=[report.intervention.pk])).content
+    assert reverse("interventions-report-pdf", args=[report.intervention.pk]).encode() in html
+    job = make_intervention()
+    html = client.get(reverse("interventions-detail", args=[job.pk])).content
+    assert reverse("interventions-report-preview", args=[job.pk]).encode() in html
