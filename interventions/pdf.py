@@ -12,6 +12,9 @@ Two fingerprints, two jobs:
 * `SignedReport.sha256` — SHA-256 of the stored PDF file. The verify page and the
   `verify_report` command re-hash the file against it (and recompute the content fingerprint).
 
+Deterministic: the PDF identifier comes from the content fingerprint and the metadata dates
+from the signature, so the same snapshot (same WeasyPrint, same fonts) gives the same bytes.
+
 Page one is always complete: texts, parts, acceptance steps that do not fit their share of the
 page are cut at a word with "suite en annexe" and continue on annex pages that repeat the
 number. Fonts never shrink; if page one still overflows (exotic text), the shares are reduced
