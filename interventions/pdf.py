@@ -297,10 +297,6 @@ def _date(value) -> str:
     return value.strftime("%d/%m/%Y") if value else "—"
 
 
-def _time(value) -> str:
-    return value.strftime("%H:%M") if value else "—"
-
-
 def _duration(minutes) -> str:
     if minutes is None:
         return "—"
@@ -333,7 +329,7 @@ def report_context(snapshot: dict, *, draft: bool, shares: Shares | None = None)
     s = snapshot
     annex = []
 
-    def cut(key: str, title: str, width: int, max_lines: int) -> str:
+    def cut(key: str, title: str, width: int, max_lines: int) -> tuple[str, bool]:
         head, tail = split_text(s.get(key) or "", width=width, max_lines=max_lines)
         if tail:
             annex.append({"title": title, "text": tail})
