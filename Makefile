@@ -34,6 +34,19 @@ messages: $(STAMP)
 	DEBUG=1 $(BIN)/python manage.py makemessages -l fr -l en --no-obsolete --ignore=.venv --ignore=staticfiles
 	DEBUG=1 $(BIN)/python manage.py compilemessages --ignore=.venv
 
+# Page 1 of the demo's signed report as docs/report-page1.png (README, "Le rapport PDF").
+DEMO_TMP := $(CURDIR)/.demo-png
+demo-png: system-deps $(STAMP)
+	rm -rf $(DEMO_TMP) && mkdir -p $(DEMO_TMP) docs
+	cd $(CURDIR) && export DEBUG=1 DATABASE_URL=sqlite:///$(DEMO_TMP)/demo.sqlite3 MEDIA_ROOT=$(DEMO_TMP)/media; \
+	$(BIN)/python manage.py migrate --no-input -v 0 && \
+	$(BIN)/python manage.py demo_data >/dev/null && \
+	number=$$($(BIN)/python manage.py shell -v 0 -c "from interventions.models import SignedReport; print(SignedReport.objects.get(intervention__status='signed').intervention.number)") && \
+	$(BIN)/python manage.py report_pdf $$number -o $(DEMO_TMP)/report.pdf && \
+	pdftoppm -png -r 80 -f 1 -l 1 -singlefile $(DEMO_TMP)/report.pdf docs/report-page1
+	rm -rf $(DEMO_TMP)
+	@echo "→ docs/report-page1.png"
+
 venv: $(STAMP)
 
 $(STAMP): requirements.txt requirements-dev.txt

@@ -452,6 +452,10 @@ class SignedReport(models.Model):
     snapshot = models.JSONField(_("frozen report"))
     pdf = models.FileField(_("signed PDF"), upload_to=signed_report_path)
     sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64)
+    # SHA-256 of the canonical JSON of `snapshot`: the fingerprint printed on the PDF (pdf.py).
+    content_sha256 = models.CharField(
+        _("SHA-256 of the signed content"), max_length=64, blank=True, default=""
+    )
     signed_at = models.DateTimeField(_("signed at"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

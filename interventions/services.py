@@ -364,7 +364,7 @@ def report_freeze(
     `signatures` = {"technician": {"name", "signed_at", "image"}, "customer": {"name",
     "signed_at", "image", "stamp"}} where images are PNG/JPEG data URIs (see snapshot.py).
     """
-    from .pdf import render_report_pdf
+    from .pdf import content_fingerprint, frozen_copy, prepare_signatures, render_report_pdf
     from .snapshot import report_snapshot
 
     signed_at = signed_at or timezone.now()
@@ -379,12 +379,15 @@ def report_freeze(
         snapshot["status"] = Status.SIGNED.value
         snapshot["status_label"] = str(Status.SIGNED.label)
         snapshot["signed_at"] = signed_at.isoformat()
-        snapshot["signatures"] = signatures
+        # Stored trimmed and downscaled to their printed size: smaller, faster to render.
+        snapshot["signatures"] = prepare_signatures(signatures)
+        snapshot = frozen_copy(snapshot)
         pdf_bytes = render_report_pdf(snapshot, draft=False)
         report = SignedReport(
             intervention=locked,
             snapshot=snapshot,
             sha256=hashlib.sha256(pdf_bytes).hexdigest(),
+            content_sha256=content_fingerprint(snapshot),
             signed_at=signed_at,
         )
         report.pdf.save(f"{locked.number}.pdf", ContentFile(pdf_bytes), save=False)

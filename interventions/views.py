@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -22,10 +22,13 @@ from clients.selectors import client_search
 from . import roles, selectors, services, sla
 from .filters import OPEN, URGENCY_ORDER, InterventionFilter
 from .forms import AssignForm, ClientQuickForm, HandoverForm, IntakeForm, SiteQuickForm
-from .models import CLOSED_STATUSES, Intervention, Status
+from .models import CLOSED_STATUSES, Intervention, SignedReport, Status
+from .pdf import render_report_pdf
 from .planning import build_planning, week_start
 from .roles import role_required
+from .snapshot import report_snapshot
 from .templatetags.interventions_tags import person
+from .verification import report_check
 
 ROLE_HOME = {
     roles.DISPATCHER: "interventions-list",
@@ -459,3 +462,50 @@ def visits_plan_create(request, contract_pk: int):
                 % {"contract": contract.number},
             )
     return redirect("interventions-visits")
+
+
+# --- the signed PDF report (download, draft preview, public verification) ------------------
+
+
+def _pdf_response(data: bytes, filename: str, *, as_attachment: bool = False) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    disposition = "attachment" if as_attachment else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    return response
+
+
+@role_required(roles.DISPATCHER, roles.TECHNICIAN, roles.MANAGER)
+def report_download(request, pk: int):
+    """The stored PDF of a signed intervention, byte for byte (never rendered again)."""
+    intervention = selectors.get_intervention_for(request.user, pk)
+    report = get_object_or_404(SignedReport, intervention=intervention)
+    return FileResponse(
+        report.pdf.open("rb"),
+        content_type="application/pdf",
+        filename=f"rapport-{intervention.number}.pdf",
+    )
+
+
+@role_required(roles.DISPATCHER, roles.TECHNICIAN, roles.MANAGER)
+def report_preview(request, pk: int):
+    """Draft preview (watermarked) of a report not signed yet; a signed one is downloaded."""
+    intervention = selectors.get_intervention_for(request.user, pk)
+    if SignedReport.objects.filter(intervention=intervention).exists():
+        return redirect("interventions-report-pdf", pk=intervention.pk)
+    data = render_report_pdf(report_snapshot(intervention), draft=True)
+    return _pdf_response(data, f"brouillon-{intervention.number}.pdf")
+
+
+def report_verify(request, number: str):
+    """Public check of a signed report: number, date, status and whether the file is intact."""
+    report = get_object_or_404(
+        SignedReport.objects.select_related("intervention"), intervention__number=number
+    )
+    response = render(
+        request,
+        "interventions/report_verify.html",
+        {"report": report, "check": report_check(report)},
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
