@@ -67,9 +67,12 @@ def test_acceptance_results_are_printed_on_the_signed_pdf(technician, tmp_path):
     text = subprocess.run(
         ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
-    assert "Recette : Valider la connexion Internet du poste (v1)" in text
-    assert "[Réussi] Ouvrir une page web" in text
-    assert "[Échoué] Recevoir un e-mail — Serveur de messagerie lent" in text
+    assert "RÉSULTATS DE LA RECETTE" in text
+    assert "Valider la connexion Internet du poste (v1) — 2/3 étapes réussies" in text
+    assert "✔ réussi — Ouvrir une page web" in text
+    assert "✘ échec — Recevoir un e-mail : Serveur de messagerie lent" in text
+    # Printed above the customer's signature.
+    assert text.index("RÉSULTATS DE LA RECETTE") < text.index("CACHET ET SIGNATURE CLIENT")
     # Editing the procedure afterwards does not touch the frozen snapshot.
     draft = services.draft_get_or_create(procedure=acceptance)
     services.step_update(step=draft.steps.first(), label="Autre chose")
