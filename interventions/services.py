@@ -390,23 +390,36 @@ def _refresh_first_arrival(intervention: Intervention) -> None:
     intervention.save(update_fields=["first_arrival_at", "met_deadline", "updated_at"])
 
 
+def ensure_report_open(intervention: Intervention) -> None:
+    """The report may be changed: not signed, not cancelled, and not waiting for the
+    signatures (what the customer reads on the tablet must be what is signed)."""
+    ensure_editable(intervention)
+    if intervention.status == Status.AWAITING_SIGNATURE:
+        raise ValidationError(
+            _("The report is awaiting signatures: choose “Change the report” to change it.")
+        )
+
+
 def _locked_visit(visit: Visit) -> tuple[Visit, Intervention]:
     locked = Intervention.objects.select_for_update().get(pk=visit.intervention_id)
-    ensure_editable(locked)
+    ensure_report_open(locked)
     return Visit.objects.select_for_update().get(pk=visit.pk), locked
 
 
 def visit_arrive(*, intervention: Intervention, technician, at: datetime.datetime | None = None):
     """One tap on arrival: a new visit starting now. Refused while this technician's previous
     visit has no departure (stamp the departure first)."""
-    if intervention.visits.filter(technician=technician, left_at__isnull=True).exists():
-        raise ValidationError(_("Stamp the departure of your visit in progress first."))
-    return visit_record(
-        intervention=intervention,
-        technician=technician,
-        arrived_at=at or timezone.now(),
-        actor=technician,
-    )
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        ensure_report_open(locked)
+        if locked.visits.filter(technician=technician, left_at__isnull=True).exists():
+            raise ValidationError(_("Stamp the departure of your visit in progress first."))
+        return visit_record(
+            intervention=locked,
+            technician=technician,
+            arrived_at=at or timezone.now(),
+            actor=technician,
+        )
 
 
 def visit_depart(
@@ -480,7 +493,7 @@ def part_remove(*, part_used: PartUsed, actor) -> None:
     """Remove a line of replaced parts (typing mistake); refused once signed."""
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=part_used.intervention_id)
-        ensure_editable(locked)
+        ensure_report_open(locked)
         InterventionEvent.objects.create(
             intervention=locked,
             kind=InterventionEvent.Kind.NOTE,
@@ -522,7 +535,7 @@ def intervention_resolve(
     """The problem is solved: outcome resolved, resolution time recorded."""
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
-        ensure_editable(locked)
+        ensure_report_open(locked)
         locked.outcome = Outcome.RESOLVED
         locked.resolved_at = resolved_at or timezone.now()
         locked.full_clean()
@@ -543,7 +556,7 @@ def intervention_follow_up(*, intervention: Intervention, actor, reason: str) ->
         raise ValidationError({"reason": _("Say what remains to be done.")})
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
-        ensure_editable(locked)
+        ensure_report_open(locked)
         if locked.children.filter(relation=Relation.FOLLOW_UP).exists():
             raise ValidationError(_("A follow-up intervention is already open for this one."))
         locked.outcome = Outcome.FOLLOW_UP

@@ -236,6 +236,7 @@ def work_report_save(request, pk: int):
         name: form.cleaned_data[name] for name in services.REPORT_FIELDS if name in request.POST
     }
     try:
+        services.ensure_report_open(job)
         job = services.report_update(intervention=job, actor=request.user, **texts)
     except ValidationError as error:
         return JsonResponse({"saved": False, "error": " ".join(error.messages)}, status=409)
@@ -278,6 +279,7 @@ def work_part_add(request, pk: int):
     form = tablet_forms.PartAddForm(request.POST)
     if form.is_valid():
         try:
+            services.ensure_report_open(job)
             services.part_add(intervention=job, actor=request.user, **form.cleaned_data)
             return _parts_response(request, job)
         except ValidationError as error:

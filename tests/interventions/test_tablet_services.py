@@ -262,3 +262,23 @@ def test_part_remove_refuses_a_signed_report(technician):
     with pytest.raises(services.ReportLocked):
         services.part_remove(part_used=used, actor=technician)
     assert job.parts.count() == 1
+
+
+def test_report_waiting_for_signatures_cannot_change_under_the_customer(technician):
+    job = finished_job(technician)
+    visit = job.visits.get()
+    with pytest.raises(ValidationError, match="attend les signatures"):
+        services.visit_arrive(intervention=job, technician=technician)
+    with pytest.raises(ValidationError, match="attend les signatures"):
+        services.visit_update(
+            visit=visit,
+            actor=technician,
+            arrived_at=visit.arrived_at,
+            left_at=None,
+            travel_km=0,
+            travel_minutes=0,
+        )
+    with pytest.raises(ValidationError, match="attend les signatures"):
+        services.intervention_resolve(intervention=job, actor=technician)
+    visit.refresh_from_db()
+    assert visit.left_at is not None

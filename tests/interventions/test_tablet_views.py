@@ -341,3 +341,13 @@ def test_pdf_of_an_unsigned_report_is_404(client, technician):
     job = finished_job(technician)
     client.force_login(technician)
     assert client.get(url("interventions-report-pdf", job)).status_code == 404
+
+
+def test_autosave_is_refused_while_the_customer_reads_the_report(client, technician):
+    job = finished_job(technician)
+    client.force_login(technician)
+    response = client.post(url("interventions-work-report", job), {"work_done": "ajout tardif"})
+    assert response.status_code == 409
+    assert "attend les signatures" in response.json()["error"]
+    job.refresh_from_db()
+    assert job.work_done == "Toner remplacé."
