@@ -473,3 +473,34 @@ class SignedReport(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("A signed report can never be deleted."))
+
+
+class TechnicianSignature(models.Model):
+    """The technician's signature, kept from the moment they sign until the customer signs.
+
+    It then goes into the frozen snapshot (`SignedReport.snapshot["signatures"]`); reopening the
+    report for changes deletes it, since the technician must sign what the customer signs.
+    """
+
+    intervention = models.OneToOneField(
+        Intervention,
+        on_delete=models.CASCADE,
+        related_name="technician_signature",
+        verbose_name=_("intervention"),
+    )
+    technician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("technician"),
+    )
+    name = models.CharField(_("name"), max_length=150)
+    image = models.TextField(_("signature (PNG data URI)"))
+    signed_at = models.DateTimeField(_("signed at"))
+
+    class Meta:
+        verbose_name = _("technician signature")
+        verbose_name_plural = _("technician signatures")
+
+    def __str__(self) -> str:
+        return f"{self.intervention_id} — {self.name}"

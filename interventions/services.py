@@ -18,12 +18,14 @@ from .models import (
     Intervention,
     InterventionCounter,
     InterventionEvent,
+    Outcome,
     Part,
     PartUsed,
     Priority,
     Relation,
     SignedReport,
     Status,
+    TechnicianSignature,
     Visit,
 )
 from .sla import response_deadline
@@ -438,3 +440,321 @@ def planned_visits_create(*, contract: Contract, actor) -> list[Intervention]:
                 )
             )
     return created
+
+
+# --- Technician on a tablet (issue 4) ------------------------------------------------------
+
+
+def _refresh_first_arrival(intervention: Intervention) -> None:
+    """Recompute the first arrival (and the deadline verdict) after a visit was edited."""
+    first = intervention.visits.order_by("arrived_at").values_list("arrived_at", flat=True).first()
+    intervention.first_arrival_at = first
+    intervention.met_deadline = (
+        None
+        if first is None or intervention.deadline_at is None
+        else first <= intervention.deadline_at
+    )
+    intervention.save(update_fields=["first_arrival_at", "met_deadline", "updated_at"])
+
+
+def ensure_report_open(intervention: Intervention) -> None:
+    """The report may be changed: not signed, not cancelled, and not waiting for the
+    signatures (what the customer reads on the tablet must be what is signed)."""
+    ensure_editable(intervention)
+    if intervention.status == Status.AWAITING_SIGNATURE:
+        raise ValidationError(
+            _("The report is awaiting signatures: choose “Change the report” to change it.")
+        )
+
+
+def _locked_visit(visit: Visit) -> tuple[Visit, Intervention]:
+    locked = Intervention.objects.select_for_update().get(pk=visit.intervention_id)
+    ensure_report_open(locked)
+    return Visit.objects.select_for_update().get(pk=visit.pk), locked
+
+
+def visit_arrive(*, intervention: Intervention, technician, at: datetime.datetime | None = None):
+    """One tap on arrival: a new visit starting now. Refused while this technician's previous
+    visit has no departure (stamp the departure first)."""
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        ensure_report_open(locked)
+        if locked.visits.filter(technician=technician, left_at__isnull=True).exists():
+            raise ValidationError(_("Stamp the departure of your visit in progress first."))
+        return visit_record(
+            intervention=locked,
+            technician=technician,
+            arrived_at=at or timezone.now(),
+            actor=technician,
+        )
+
+
+def visit_depart(
+    *,
+    visit: Visit,
+    actor,
+    left_at: datetime.datetime | None = None,
+    travel_km=None,
+    travel_minutes: int | None = None,
+) -> Visit:
+    """One tap on departure (now, or the time given), with the travel of this visit."""
+    with transaction.atomic():
+        visit, locked = _locked_visit(visit)
+        if visit.left_at is not None:
+            raise ValidationError(_("The departure of this visit is already stamped."))
+        visit.left_at = left_at or timezone.now()
+        if travel_km is not None:
+            visit.travel_km = travel_km
+        if travel_minutes is not None:
+            visit.travel_minutes = travel_minutes
+        visit.full_clean()
+        visit.save()
+        InterventionEvent.objects.create(
+            intervention=locked,
+            kind=InterventionEvent.Kind.VISIT,
+            actor=actor,
+            data={"visit": visit.pk, "left_at": visit.left_at.isoformat()},
+        )
+    return visit
+
+
+def visit_update(
+    *,
+    visit: Visit,
+    actor,
+    arrived_at: datetime.datetime,
+    left_at: datetime.datetime | None,
+    travel_km,
+    travel_minutes: int,
+) -> Visit:
+    """Correct a stamped visit (times and travel); the first arrival is recomputed."""
+    with transaction.atomic():
+        visit, locked = _locked_visit(visit)
+        before = {"arrived_at": visit.arrived_at.isoformat(), "left_at": _iso(visit.left_at)}
+        visit.arrived_at = arrived_at
+        visit.left_at = left_at
+        visit.travel_km = travel_km
+        visit.travel_minutes = travel_minutes
+        visit.full_clean()
+        visit.save()
+        _refresh_first_arrival(locked)
+        InterventionEvent.objects.create(
+            intervention=locked,
+            kind=InterventionEvent.Kind.VISIT,
+            actor=actor,
+            note=_("Visit corrected"),
+            data={
+                "visit": visit.pk,
+                "before": before,
+                "after": {"arrived_at": arrived_at.isoformat(), "left_at": _iso(left_at)},
+            },
+        )
+    return visit
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def part_remove(*, part_used: PartUsed, actor) -> None:
+    """Remove a line of replaced parts (typing mistake); refused once signed."""
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=part_used.intervention_id)
+        ensure_report_open(locked)
+        InterventionEvent.objects.create(
+            intervention=locked,
+            kind=InterventionEvent.Kind.NOTE,
+            actor=actor,
+            note=_("Part removed: %(part)s") % {"part": str(part_used)},
+        )
+        PartUsed.objects.filter(pk=part_used.pk).delete()
+
+
+def intervention_additional_request(
+    *, intervention: Intervention, actor, object: str
+) -> Intervention:
+    """The customer asks for something outside the object (the modem during a printer visit):
+    a NEW intervention linked to this one, for the dispatcher to qualify and plan."""
+    ensure_editable(intervention)
+    with transaction.atomic():
+        child = intervention_create(
+            client=intervention.client,
+            site=intervention.site,
+            object=object,
+            actor=actor,
+            channel=Channel.ON_SITE,
+            parent=intervention,
+            relation=Relation.ADDITIONAL_REQUEST,
+        )
+        InterventionEvent.objects.create(
+            intervention=intervention,
+            kind=InterventionEvent.Kind.LINKED,
+            actor=actor,
+            note=child.object,
+            data={"child": child.number, "relation": Relation.ADDITIONAL_REQUEST.value},
+        )
+    return child
+
+
+def intervention_resolve(
+    *, intervention: Intervention, actor, resolved_at: datetime.datetime | None = None
+) -> Intervention:
+    """The problem is solved: outcome resolved, resolution time recorded."""
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        ensure_report_open(locked)
+        locked.outcome = Outcome.RESOLVED
+        locked.resolved_at = resolved_at or timezone.now()
+        locked.full_clean()
+        locked.save(update_fields=["outcome", "resolved_at", "updated_at"])
+        InterventionEvent.objects.create(
+            intervention=locked,
+            kind=InterventionEvent.Kind.REPORT,
+            actor=actor,
+            note=str(Outcome.RESOLVED.label),
+            data={"outcome": Outcome.RESOLVED.value, "resolved_at": locked.resolved_at.isoformat()},
+        )
+    return locked
+
+
+def intervention_follow_up(*, intervention: Intervention, actor, reason: str) -> Intervention:
+    """Not resolved: outcome follow-up, and a follow-up intervention is opened (returned)."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say what remains to be done.")})
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        ensure_report_open(locked)
+        if locked.children.filter(relation=Relation.FOLLOW_UP).exists():
+            raise ValidationError(_("A follow-up intervention is already open for this one."))
+        locked.outcome = Outcome.FOLLOW_UP
+        locked.resolved_at = None
+        locked.save(update_fields=["outcome", "resolved_at", "updated_at"])
+        child = intervention_create(
+            client=locked.client,
+            site=locked.site,
+            equipment=locked.equipment,
+            object=_("Follow-up of %(number)s: %(reason)s")
+            % {"number": locked.number, "reason": reason.strip()},
+            actor=actor,
+            channel=Channel.PLANNED,
+            priority=locked.priority,
+            parent=locked,
+            relation=Relation.FOLLOW_UP,
+        )
+        InterventionEvent.objects.create(
+            intervention=locked,
+            kind=InterventionEvent.Kind.LINKED,
+            actor=actor,
+            note=reason.strip(),
+            data={"child": child.number, "relation": Relation.FOLLOW_UP.value},
+        )
+    return child
+
+
+def report_submit(*, intervention: Intervention, actor) -> Intervention:
+    """The technician has finished: to `awaiting_signature`, unless something is missing
+    (the message lists every blocker)."""
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        ensure_editable(locked)
+        blockers = signature_blockers(locked)
+        if blockers:
+            raise ValidationError(
+                _("The report cannot go to signature yet: %(missing)s")
+                % {"missing": " ".join(blockers)}
+            )
+        return workflow.transition(
+            locked, Status.AWAITING_SIGNATURE, actor=actor, expected_from=Status.IN_PROGRESS
+        )
+
+
+def report_reopen(*, intervention: Intervention, actor) -> Intervention:
+    """Back to the report before the customer signs; the technician will sign again."""
+    with transaction.atomic():
+        ensure_editable(Intervention.objects.select_for_update().get(pk=intervention.pk))
+        locked = workflow.transition(
+            intervention, Status.IN_PROGRESS, actor=actor, expected_from=Status.AWAITING_SIGNATURE
+        )
+        TechnicianSignature.objects.filter(intervention=locked).delete()
+    return locked
+
+
+def report_sign_technician(*, intervention: Intervention, actor, image: str) -> TechnicianSignature:
+    """The technician signs the finished report (kept until the customer signs)."""
+    from .signatures import clean_signature
+
+    image = clean_signature(image)
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        ensure_editable(locked)
+        if locked.status != Status.AWAITING_SIGNATURE:
+            raise ValidationError(_("Finish the report before signing it."))
+        if locked.technician_id != actor.pk:
+            raise ValidationError(_("Only the technician of this intervention can sign it."))
+        TechnicianSignature.objects.filter(intervention=locked).delete()
+        signature = TechnicianSignature(
+            intervention=locked,
+            technician=actor,
+            name=actor.get_full_name() or actor.get_username(),
+            image=image,
+            signed_at=timezone.now(),
+        )
+        signature.full_clean()
+        signature.save()
+        InterventionEvent.objects.create(
+            intervention=locked,
+            kind=InterventionEvent.Kind.SIGNATURE,
+            actor=actor,
+            note=_("Technician's signature"),
+        )
+    return signature
+
+
+def report_sign_customer(
+    *,
+    intervention: Intervention,
+    actor,
+    signatory_name: str,
+    image: str,
+    stamp: str | None = None,
+) -> SignedReport:
+    """The customer signs: both signatures go into the frozen report (`report_freeze`)."""
+    from .signatures import clean_signature
+
+    signatory_name = signatory_name.strip()
+    if not signatory_name:
+        raise ValidationError({"signatory_name": _("The signatory's name is required.")})
+    image = clean_signature(image)
+    ensure_editable(intervention)
+    try:
+        technician = TechnicianSignature.objects.get(intervention=intervention)
+    except TechnicianSignature.DoesNotExist:
+        raise ValidationError(_("The technician must sign first.")) from None
+    signed_at = timezone.now()
+    with transaction.atomic():
+        report = report_freeze(
+            intervention=intervention,
+            signatures={
+                "technician": {
+                    "name": technician.name,
+                    "signed_at": technician.signed_at.isoformat(),
+                    "image": technician.image,
+                },
+                "customer": {
+                    "name": signatory_name,
+                    "signed_at": signed_at.isoformat(),
+                    "image": image,
+                    "stamp": stamp or None,
+                },
+            },
+            actor=actor,
+            signed_at=signed_at,
+        )
+        InterventionEvent.objects.create(
+            intervention=intervention,
+            kind=InterventionEvent.Kind.SIGNATURE,
+            actor=actor,
+            note=_("Signed by the customer: %(name)s") % {"name": signatory_name},
+            data={"sha256": report.sha256},
+        )
+    return report

@@ -54,3 +54,78 @@ urlpatterns += [
         name="interventions-visits-create",
     ),
 ]
+
+urlpatterns += [
+    # Technician on a tablet (issue 4)
+    path("interventions/<int:pk>/work/", views.intervention_work, name="interventions-work"),
+    path(
+        "interventions/<int:pk>/work/arrive/", views.work_arrive, name="interventions-work-arrive"
+    ),
+    path(
+        "interventions/<int:pk>/work/visits/<int:visit_pk>/depart/",
+        views.work_depart,
+        name="interventions-work-depart",
+    ),
+    path(
+        "interventions/<int:pk>/work/visits/<int:visit_pk>/",
+        views.work_visit_edit,
+        name="interventions-work-visit",
+    ),
+    path(
+        "interventions/<int:pk>/work/report/",
+        views.work_report_save,
+        name="interventions-work-report",
+    ),
+    path(
+        "interventions/<int:pk>/work/parts/search/",
+        views.work_part_search,
+        name="interventions-work-part-search",
+    ),
+    path(
+        "interventions/<int:pk>/work/parts/add/",
+        views.work_part_add,
+        name="interventions-work-part-add",
+    ),
+    path(
+        "interventions/<int:pk>/work/parts/<int:part_pk>/remove/",
+        views.work_part_remove,
+        name="interventions-work-part-remove",
+    ),
+    path(
+        "interventions/<int:pk>/work/other-request/",
+        views.work_additional_request,
+        name="interventions-work-other-request",
+    ),
+    path(
+        "interventions/<int:pk>/work/resolve/",
+        views.work_resolve,
+        name="interventions-work-resolve",
+    ),
+    path(
+        "interventions/<int:pk>/work/follow-up/",
+        views.work_follow_up,
+        name="interventions-work-follow-up",
+    ),
+    path(
+        "interventions/<int:pk>/work/handover/",
+        views.work_handover,
+        name="interventions-work-handover",
+    ),
+    path(
+        "interventions/<int:pk>/work/submit/", views.work_submit, name="interventions-work-submit"
+    ),
+    path(
+        "interventions/<int:pk>/work/reopen/", views.work_reopen, name="interventions-work-reopen"
+    ),
+    path("interventions/<int:pk>/sign/", views.intervention_sign, name="interventions-sign"),
+    path(
+        "interventions/<int:pk>/sign/technician/",
+        views.sign_technician,
+        name="interventions-sign-technician",
+    ),
+    path(
+        "interventions/<int:pk>/sign/customer/",
+        views.sign_customer,
+        name="interventions-sign-customer",
+    ),
+]

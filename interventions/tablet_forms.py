@@ -1,0 +1,131 @@
+"""Input validation of the technician's tablet pages (no business rule here: see services)."""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from . import roles
+from .models import Part
+from .signatures import SignatureField, clean_stamp
+
+DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class ReportTextsForm(forms.Form):
+    diagnostics = forms.CharField(required=False, strip=False)
+    work_done = forms.CharField(required=False, strip=False)
+    remarks = forms.CharField(required=False, strip=False)
+
+
+class DepartureForm(forms.Form):
+    travel_km = forms.DecimalField(
+        label=_("Travel (km)"), min_value=Decimal("0"), max_digits=7, decimal_places=1, initial=0
+    )
+    travel_minutes = forms.IntegerField(
+        label=_("Travel time (minutes)"), min_value=0, max_value=24 * 60, initial=0
+    )
+
+
+class VisitForm(forms.Form):
+    arrived_at = forms.DateTimeField(label=_("Arrived at"), widget=DATETIME_INPUT)
+    left_at = forms.DateTimeField(label=_("Left at"), widget=DATETIME_INPUT, required=False)
+    travel_km = forms.DecimalField(
+        label=_("Travel (km)"), min_value=Decimal("0"), max_digits=7, decimal_places=1
+    )
+    travel_minutes = forms.IntegerField(
+        label=_("Travel time (minutes)"), min_value=0, max_value=24 * 60
+    )
+
+    def clean(self):
+        data = super().clean()
+        arrived, left = data.get("arrived_at"), data.get("left_at")
+        if arrived and left and left <= arrived:
+            self.add_error("left_at", _("The departure must be after the arrival."))
+        return data
+
+
+class PartAddForm(forms.Form):
+    part = forms.ModelChoiceField(
+        queryset=Part.objects.filter(active=True), required=False, widget=forms.HiddenInput
+    )
+    description = forms.CharField(label=_("Free line"), max_length=200, required=False)
+    quantity = forms.DecimalField(
+        label=_("Quantity"), min_value=Decimal("0.01"), max_digits=8, decimal_places=2, initial=1
+    )
+    unit_price = forms.DecimalField(
+        label=_("Unit price (excl. VAT)"),
+        min_value=Decimal("0"),
+        max_digits=10,
+        decimal_places=2,
+        required=False,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("part") and not (data.get("description") or "").strip():
+            raise forms.ValidationError(_("Choose a catalogue part or describe the part."))
+        return data
+
+
+class AdditionalRequestForm(forms.Form):
+    object = forms.CharField(
+        label=_("What the customer asks for"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+
+class FollowUpForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What remains to be done"), widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+def technicians():
+    return (
+        get_user_model()
+        .objects.filter(groups__name=roles.GROUP_NAMES[roles.TECHNICIAN], is_active=True)
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+class TechnicianChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
+class HandoverForm(forms.Form):
+    to_technician = TechnicianChoiceField(queryset=None, label=_("Hand over to"))
+    note = forms.CharField(
+        label=_("What has already been done"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+
+    def __init__(self, *args, current=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        qs = technicians()
+        if current is not None:
+            qs = qs.exclude(pk=current.pk)
+        self.fields["to_technician"].queryset = qs
+
+
+class TechnicianSignatureForm(forms.Form):
+    signature = SignatureField(label=_("Technician's signature"))
+
+
+class CustomerSignatureForm(forms.Form):
+    signatory_name = forms.CharField(
+        label=_("Signatory's name"),
+        max_length=150,
+        error_messages={"required": _("The signatory's name is required.")},
+    )
+    signature = SignatureField(label=_("Customer's signature"))
+    stamp = forms.ImageField(
+        label=_("Company stamp (optional photo)"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/*", "capture": "environment"}),
+    )
+
+    def clean_stamp(self):
+        return clean_stamp(self.cleaned_data.get("stamp"))
