@@ -209,7 +209,13 @@ def test_stamp_goes_into_the_snapshot(technician):
         image=drawn_signature(),
         stamp=stamp,
     )
-    assert report.snapshot["signatures"]["customer"]["stamp"] == stamp
+    # Frozen at its printed size, in colour (the stamp's ink colour is part of the proof).
+    frozen = report.snapshot["signatures"]["customer"]["stamp"]
+    assert frozen.startswith("data:image/jpeg;base64,")
+    image = Image.open(io.BytesIO(base64.b64decode(frozen.partition(",")[2])))
+    assert image.mode == "RGB" and max(image.size) <= 180
+    red, green, blue = image.getpixel((image.width // 2, image.height // 2))
+    assert red > 200 and green < 60 and blue < 60
 
 
 def test_every_tablet_service_refuses_a_signed_report(technician):
