@@ -47,6 +47,9 @@ def draw_with_touch(page, canvas):
                 )
         cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
     cdp.detach()
+    # A finger takes a moment to go from the pad to a button; Chromium drops a tap that comes
+    # within a few hundred milliseconds of the last stroke (the test failed on an idle machine).
+    page.wait_for_timeout(1000)
 
 
 def pad_is_empty(page, name):
