@@ -18,6 +18,8 @@ FLAGS = ["travel", "labour", "parts"]
 def _fast_passwords(settings):
     """72 combinations each create users: hash their passwords cheaply."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 WARRANTY_COVERS = {"labour", "parts"}
 
 

@@ -141,9 +141,7 @@ def test_export_command_writes_csv_and_xlsx(technician, rates, tmp_path):
     rows = _csv_rows(out.read_bytes())
     assert [r[0] for r in rows[1:]] == [job.number]
     out_x = tmp_path / "f.xlsx"
-    call_command(
-        "export_billing", "--from", day, "--to", day, "--format", "xlsx", "-o", str(out_x)
-    )
+    call_command("export_billing", "--from", day, "--to", day, "--format", "xlsx", "-o", str(out_x))
     sheet = load_workbook(out_x, read_only=True).active
     assert [r[0] for r in sheet.iter_rows(min_row=2, values_only=True)] == [job.number]
 
