@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from interventions import roles
@@ -12,8 +14,7 @@ def billing_data(db):
     technician = UserFactory(username="e2e-tech6", role=roles.TECHNICIAN)
     equipment = EquipmentFactory()
     jobs = [
-        signed_intervention(technician, equipment=equipment if k == 0 else None)
-        for k in range(3)
+        signed_intervention(technician, equipment=equipment if k == 0 else None) for k in range(3)
     ]
     return technician, equipment, jobs
 
@@ -45,7 +46,7 @@ def test_manager_sees_charts_exports_csv_and_marks_billed(page, live_server, bil
         assert page.locator(f"tr[data-number='{job.number}']").count() == 1
     with page.expect_download() as info:
         page.get_by_test_id("export-csv").click()
-    content = open(info.value.path(), encoding="utf-8-sig").read()
+    content = Path(info.value.path()).read_text(encoding="utf-8-sig")
     assert all(job.number in content for job in jobs)
     screenshot(page, "billing-list-1280")
     page.set_viewport_size({"width": 768, "height": 1024})
