@@ -3,7 +3,7 @@
     .venv/bin/python bench/export_billing.py [--rows 100000] [--repeat 3]
 
 Uses a THROWAWAY database: BENCH_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/wt6_bench,
-which must exist and will be filled), else a fresh SQLite file in /tmp. Each export runs
+which must exist and will be filled), else a SQLite file in /tmp (kept between runs; delete it to start afresh). Each export runs
 `manage.py export_billing` in a child process, so the time includes Django's start-up and the
 peak RSS is the exporter's alone (not the generator's). Results: bench/README.md.
 """
@@ -58,7 +58,6 @@ def main():
     url = os.environ.get("BENCH_DATABASE_URL")
     if not url:
         path = Path("/tmp/bench_export_billing.sqlite3")
-        path.unlink(missing_ok=True)
         url = f"sqlite:///{path}"
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench", DB_CONN_MAX_AGE="0")
     os.environ.update(env)

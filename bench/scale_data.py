@@ -21,6 +21,7 @@ from interventions.models import (
     Intervention,
     InterventionCounter,
     PartUsed,
+    ReportFigures,
     SignedReport,
     Status,
     Visit,
@@ -116,7 +117,7 @@ def generate(n: int, *, batch: int = 5000, seed: int = 6, signed_on=None) -> Non
                     )
                 )
             created = Intervention.objects.bulk_create(rows)
-            visits, parts, reports = [], [], []
+            visits, parts, reports, figures = [], [], [], []
             for i in created:
                 arrived = i.requested_at + datetime.timedelta(hours=1)
                 minutes = rng.choice([30, 45, 60, 90, 120])
@@ -177,6 +178,18 @@ def generate(n: int, *, batch: int = 5000, seed: int = 6, signed_on=None) -> Non
                     },
                     "extras": {},
                 }
+                figures.append(
+                    ReportFigures(
+                        intervention=i,
+                        minutes=minutes,
+                        travel_minutes=int(km),
+                        km=km,
+                        visits=1,
+                        parts_price=qty * Decimal("89.00"),
+                        parts_cost=qty * Decimal("52.00"),
+                        parts_quantity=qty,
+                    )
+                )
                 reports.append(
                     SignedReport(
                         intervention=i,
@@ -189,4 +202,5 @@ def generate(n: int, *, batch: int = 5000, seed: int = 6, signed_on=None) -> Non
             Visit.objects.bulk_create(visits)
             PartUsed.objects.bulk_create(parts)
             SignedReport.objects.bulk_create(reports)
+            ReportFigures.objects.bulk_create(figures)
     InterventionCounter.objects.update_or_create(year=YEAR, defaults={"last_number": first_seq + n})

@@ -26,12 +26,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, OuterRef, QuerySet, Subquery, Sum
-from django.db.models.fields.json import KeyTextTransform, KeyTransform
+from django.db.models import (
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    QuerySet,
+    Sum,
+)
+from django.db.models.fields.json import KeyTextTransform
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from .models import BillingRates, ContractRates, Intervention, PartUsed, Status
+from .models import BillingRates, ContractRates, Intervention, Status
 
 FLAGS = ("travel", "labour", "parts")
 # A manufacturer's warranty is "pièces et main-d'œuvre": it never pays for our travel.
@@ -171,7 +177,7 @@ class RatesBook:
         return self._cache[contract_id]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Facts:
     """What was done, as the signed report says."""
 
@@ -182,14 +188,14 @@ class Facts:
     parts_price: Decimal = ZERO  # at the price shown on the report
     parts_cost: Decimal = ZERO  # at the unit cost at the time
     parts_count: Decimal = ZERO
-    from_snapshot: bool = True
+    from_snapshot: bool = True  # False: live figures of a report not signed yet
 
     @property
     def hours(self) -> Decimal:
         return (Decimal(self.minutes) / 60).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Amounts:
     labour: Decimal
     travel: Decimal
@@ -245,14 +251,9 @@ def live_facts(intervention: Intervention) -> Facts:
     )
 
 
-def facts_for(intervention: Intervention) -> Facts:
-    """Facts of one intervention: from its frozen report when signed, else live."""
-    from .models import SignedReport
-
-    report = SignedReport.objects.filter(intervention=intervention).only("snapshot").first()
-    if report is None:
-        return live_facts(intervention)
-    snap = report.snapshot
+def figures_from_snapshot(snapshot: dict, intervention: Intervention) -> Facts:
+    """Facts as the frozen report says them; the parts' unit cost (not on the report) is read
+    from the parts used, which are locked once the report is signed."""
     parts_cost = intervention.parts.aggregate(
         total=Sum(
             ExpressionWrapper(
@@ -261,23 +262,44 @@ def facts_for(intervention: Intervention) -> Facts:
             )
         )
     )["total"]
-    parts = snap.get("parts") or []
+    parts = snapshot.get("parts") or []
     return Facts(
-        minutes=int(snap.get("total_minutes") or 0),
-        travel_minutes=int(snap.get("total_travel_minutes") or 0),
-        km=_to_decimal(snap.get("total_km")),
-        visits=len(snap.get("visits") or []),
+        minutes=int(snapshot.get("total_minutes") or 0),
+        travel_minutes=int(snapshot.get("total_travel_minutes") or 0),
+        km=_to_decimal(snapshot.get("total_km")),
+        visits=len(snapshot.get("visits") or []),
         parts_price=sum((_to_decimal(p.get("total")) for p in parts), ZERO),
-        parts_cost=_to_decimal(parts_cost),
+        parts_cost=_money(_to_decimal(parts_cost)),
         parts_count=sum((_to_decimal(p.get("quantity")) for p in parts), ZERO),
     )
+
+
+def facts_for(intervention: Intervention) -> Facts:
+    """Facts of one intervention: its signed report's figures when signed, else live data."""
+    from .models import ReportFigures, SignedReport
+
+    figures = ReportFigures.objects.filter(intervention=intervention).first()
+    if figures is not None:
+        return Facts(
+            minutes=figures.minutes,
+            travel_minutes=figures.travel_minutes,
+            km=figures.km,
+            visits=figures.visits,
+            parts_price=figures.parts_price,
+            parts_cost=figures.parts_cost,
+            parts_count=figures.parts_quantity,
+        )
+    report = SignedReport.objects.filter(intervention=intervention).only("snapshot").first()
+    if report is not None:
+        return figures_from_snapshot(report.snapshot, intervention)
+    return live_facts(intervention)
 
 
 # ---------------------------------------------------------------------------------------------
 # Billing lines
 
 
-@dataclass
+@dataclass(slots=True)
 class BillingLine:
     pk: int
     number: str
@@ -363,21 +385,6 @@ def unsigned_queryset(
     return qs.order_by("requested_at")
 
 
-_parts_cost = (
-    PartUsed.objects.filter(intervention=OuterRef("pk"))
-    .order_by()
-    .values("intervention")
-    .annotate(
-        total=Sum(
-            ExpressionWrapper(
-                F("quantity") * F("unit_cost"),
-                output_field=DecimalField(max_digits=20, decimal_places=4),
-            )
-        )
-    )
-    .values("total")
-)
-
 _VALUES = (
     "pk",
     "number",
@@ -393,76 +400,74 @@ _VALUES = (
     "technician__last_name",
     "technician__username",
     "signed_report__signed_at",
-    "snap_minutes",
-    "snap_travel_minutes",
-    "snap_km",
-    "snap_visits",
-    "snap_parts",
     "snap_contract",
-    "parts_cost",
+    "figures__minutes",
+    "figures__travel_minutes",
+    "figures__km",
+    "figures__visits",
+    "figures__parts_price",
+    "figures__parts_cost",
+    "figures__parts_quantity",
 )
 
 
 def billing_lines(qs: QuerySet[Intervention], *, chunk_size: int = 2000) -> Iterator[BillingLine]:
     """One line per intervention of `qs`, streamed from the database (bounded memory).
 
-    Reads only the needed keys of the frozen report (never its signature images).
+    Reads the signed report's figures (`ReportFigures`, copied from the frozen snapshot at
+    signature), never the frozen documents themselves; falls back to `facts_for` (one
+    intervention at a time) only for an intervention without them.
     """
     book = RatesBook()
-    snap = "signed_report__snapshot"
     rows = (
-        qs.annotate(
-            snap_minutes=KeyTextTransform("total_minutes", snap),
-            snap_travel_minutes=KeyTextTransform("total_travel_minutes", snap),
-            snap_km=KeyTextTransform("total_km", snap),
-            snap_visits=KeyTransform("visits", snap),
-            snap_parts=KeyTransform("parts", snap),
-            snap_contract=KeyTextTransform("number", "contract_snapshot"),
-            parts_cost=Subquery(_parts_cost),
-        )
-        .values_list(*_VALUES, named=False)
+        qs.annotate(snap_contract=KeyTextTransform("number", "contract_snapshot"))
+        .values_list(*_VALUES)
         .iterator(chunk_size=chunk_size)
     )
-    idx = {name: i for i, name in enumerate(_VALUES)}
-    for row in rows:
-        if row[idx["snap_minutes"]] is None:
-            intervention = Intervention.objects.get(pk=row[idx["pk"]])
-            facts = live_facts(intervention)
+    for (
+        pk,
+        number,
+        status,
+        contract_id,
+        client_number,
+        client_name,
+        obj,
+        b_travel,
+        b_labour,
+        b_parts,
+        first,
+        last,
+        username,
+        signed_at,
+        contract_number,
+        minutes,
+        travel_minutes,
+        km,
+        visits,
+        parts_price,
+        parts_cost,
+        parts_quantity,
+    ) in rows:
+        if minutes is None:
+            facts = facts_for(Intervention.objects.get(pk=pk))
         else:
-            parts = row[idx["snap_parts"]] or []
             facts = Facts(
-                minutes=int(row[idx["snap_minutes"]] or 0),
-                travel_minutes=int(row[idx["snap_travel_minutes"]] or 0),
-                km=_to_decimal(row[idx["snap_km"]]),
-                visits=len(row[idx["snap_visits"]] or []),
-                parts_price=sum((_to_decimal(p.get("total")) for p in parts), ZERO),
-                parts_cost=_to_decimal(row[idx["parts_cost"]]),
-                parts_count=sum((_to_decimal(p.get("quantity")) for p in parts), ZERO),
+                minutes, travel_minutes, km, visits, parts_price, parts_cost, parts_quantity
             )
-        flags = {
-            "travel": row[idx["billable_travel"]],
-            "labour": row[idx["billable_labour"]],
-            "parts": row[idx["billable_parts"]],
-        }
-        first, last, username = (
-            row[idx["technician__first_name"]],
-            row[idx["technician__last_name"]],
-            row[idx["technician__username"]],
-        )
-        technician = f"{first} {last}".strip() or (username or "")
+        flags = {"travel": b_travel, "labour": b_labour, "parts": b_parts}
         yield BillingLine(
-            pk=row[idx["pk"]],
-            number=row[idx["number"]],
-            status=row[idx["status"]],
-            signed_at=row[idx["signed_report__signed_at"]],
-            client_number=row[idx["client__number"]],
-            client_name=row[idx["client__name"]],
-            contract_number=row[idx["snap_contract"]] or "",
-            technician=technician,
-            object=row[idx["object"]],
-            flags=flags,
-            facts=facts,
-            amounts=compute_amounts(facts, flags, book.for_contract(row[idx["contract_id"]])),
+            pk,
+            number,
+            status,
+            signed_at,
+            client_number,
+            client_name,
+            contract_number or "",
+            f"{first} {last}".strip() or (username or ""),
+            obj,
+            flags,
+            facts,
+            compute_amounts(facts, flags, book.for_contract(contract_id)),
         )
 
 
@@ -539,13 +544,16 @@ def neutralise(text: str) -> str:
 
 
 def _csv_cell(value) -> str:
+    kind = type(value)
+    if kind is str:
+        return "'" + value if value.startswith(FORMULA_TRIGGERS) else value
+    if kind is Decimal:
+        return str(value).replace(".", ",")
     if value is None:
         return ""
-    if isinstance(value, Decimal):
-        return str(value).replace(".", ",")
     if isinstance(value, datetime.date):
-        return value.strftime("%d/%m/%Y")
-    if isinstance(value, int):
+        return f"{value.day:02d}/{value.month:02d}/{value.year}"
+    if kind is int or kind is bool:
         return str(value)
     return neutralise(str(value))
 

@@ -572,3 +572,39 @@ class ContractRates(models.Model):
 
     def __str__(self) -> str:
         return str(self.contract)
+
+
+class ReportFigures(models.Model):
+    """The figures of a signed report as columns: what billing reads.
+
+    Copied from `SignedReport.snapshot` (plus the parts' unit cost) when the report is frozen,
+    so an export of 100,000 interventions never decodes the frozen documents.
+    """
+
+    intervention = models.OneToOneField(
+        Intervention,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="figures",
+        verbose_name=_("intervention"),
+    )
+    minutes = models.PositiveIntegerField(_("time on site (minutes)"), default=0)
+    travel_minutes = models.PositiveIntegerField(_("travel time (minutes)"), default=0)
+    km = models.DecimalField(_("km"), max_digits=9, decimal_places=1, default=Decimal("0"))
+    visits = models.PositiveIntegerField(_("visits"), default=0)
+    parts_price = models.DecimalField(
+        _("parts at the report's price"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    parts_cost = models.DecimalField(
+        _("parts at unit cost"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    parts_quantity = models.DecimalField(
+        _("parts quantity"), max_digits=10, decimal_places=2, default=Decimal("0")
+    )
+
+    class Meta:
+        verbose_name = _("signed report figures")
+        verbose_name_plural = _("signed report figures")
+
+    def __str__(self) -> str:
+        return str(self.intervention_id)

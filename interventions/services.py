@@ -24,6 +24,7 @@ from .models import (
     PartUsed,
     Priority,
     Relation,
+    ReportFigures,
     SignedReport,
     Status,
     Visit,
@@ -369,6 +370,7 @@ def report_freeze(
         report.pdf.save(f"{locked.number}.pdf", ContentFile(pdf_bytes), save=False)
         try:
             report.save()
+            report_figures_record(intervention=locked, snapshot=snapshot)
             workflow.transition(locked, Status.SIGNED, actor=actor)
         except Exception:
             report.pdf.delete(save=False)
@@ -551,3 +553,20 @@ def contract_rates_set(*, actor, contract, **values) -> ContractRates | None:
         rates.full_clean()
         rates.save()
     return rates
+
+
+def report_figures_record(*, intervention: Intervention, snapshot: dict) -> ReportFigures:
+    """Copy the frozen report's figures into columns (billing reads them; see billing.py)."""
+    from .billing import figures_from_snapshot
+
+    facts = figures_from_snapshot(snapshot, intervention)
+    return ReportFigures.objects.create(
+        intervention=intervention,
+        minutes=facts.minutes,
+        travel_minutes=facts.travel_minutes,
+        km=facts.km,
+        visits=facts.visits,
+        parts_price=facts.parts_price,
+        parts_cost=facts.parts_cost,
+        parts_quantity=facts.parts_count,
+    )

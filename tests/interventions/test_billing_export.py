@@ -10,7 +10,13 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from interventions import billing
-from interventions.models import BillingRates, ContractRates, InterventionEvent, Status
+from interventions.models import (
+    BillingRates,
+    ContractRates,
+    InterventionEvent,
+    ReportFigures,
+    Status,
+)
 from tests.factories import PartFactory
 
 from .billing_helpers import covered_equipment, signed_intervention
@@ -81,6 +87,17 @@ def test_amounts_come_from_the_signed_report_not_live_data(technician, rates):
     job.visits.update(left_at=job.visits.get().left_at + datetime.timedelta(hours=5))
     [line] = billing.billing_lines(billing.billable_queryset(**today_filters()))
     assert line.facts.minutes == 60
+
+
+def test_figures_are_copied_at_signature_and_the_snapshot_is_the_fallback(technician, rates):
+    job = signed_intervention(technician, minutes=60, km="12.5")
+    assert (job.figures.minutes, job.figures.km, job.figures.visits) == (60, Decimal("12.5"), 1)
+    assert job.figures.parts_cost == Decimal("60.00")
+    [with_figures] = billing.billing_lines(billing.billable_queryset(**today_filters()))
+    ReportFigures.objects.filter(intervention=job).delete()
+    [from_snapshot] = billing.billing_lines(billing.billable_queryset(**today_filters()))
+    assert from_snapshot.facts == with_figures.facts
+    assert from_snapshot.amounts == with_figures.amounts
 
 
 def _csv_rows(content: bytes):
