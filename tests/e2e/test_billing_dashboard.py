@@ -62,6 +62,12 @@ def test_manager_sees_charts_exports_csv_and_marks_billed(page, live_server, bil
         job.refresh_from_db()
     assert [j.status for j in jobs] == [Status.BILLED, Status.BILLED, Status.SIGNED]
 
+    page.goto(f"{live_server.url}/interventions/{jobs[2].pk}/#billing")
+    assert page.get_by_test_id("billing-panel").is_visible()
+    screenshot(page, "billing-detail-768")
+    page.goto(f"{live_server.url}/billing/rates/")
+    screenshot(page, "billing-rates-768")
+
 
 def test_technician_reads_the_equipment_history(page, live_server, billing_data):
     technician, equipment, jobs = billing_data
