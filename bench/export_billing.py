@@ -3,9 +3,10 @@
     .venv/bin/python bench/export_billing.py [--rows 100000] [--repeat 3]
 
 Uses a THROWAWAY database: BENCH_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/wt6_bench,
-which must exist and will be filled), else a SQLite file in /tmp (kept between runs; delete it to start afresh). Each export runs
-`manage.py export_billing` in a child process, so the time includes Django's start-up and the
-peak RSS is the exporter's alone (not the generator's). Results: bench/README.md.
+which must exist and will be filled), else a SQLite file in /tmp (kept between runs; delete it
+to start afresh). Each export runs `manage.py export_billing` in a child process, so the time
+includes Django's start-up and the peak RSS is the exporter's alone (not the generator's).
+Results: bench/README.md.
 """
 
 import argparse
@@ -77,6 +78,12 @@ def main():
         t0 = time.perf_counter()
         generate(args.rows, signed_on=signed_on)
         print(f"generated {args.rows} interventions in {time.perf_counter() - t0:.1f} s")
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        # Fresh bulk inserts have no planner statistics yet (autovacuum would gather them).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     date_from = (signed_on - datetime.timedelta(days=1)).isoformat()
     date_to = (signed_on + datetime.timedelta(days=1)).isoformat()
     from django.db import connections
