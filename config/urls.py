@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("procedures/", include("procedures.urls")),
     path("", include("interventions.urls")),
+    path("clients/", include("clients.urls")),
 ]
 
 if settings.DEBUG:

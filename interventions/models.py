@@ -189,6 +189,12 @@ class Intervention(models.Model):
     billable_travel = models.BooleanField(_("travel billable"), default=False)
     billable_labour = models.BooleanField(_("labour billable"), default=False)
     billable_parts = models.BooleanField(_("parts billable"), default=False)
+    # A fact recorded by the technician (never a billing decision): the equipment was used
+    # outside the contract's conditions, e.g. a recycled cartridge against the consumables clause.
+    out_of_conditions = models.BooleanField(_("outside the contract's conditions"), default=False)
+    out_of_conditions_note = models.TextField(_("observation outside the conditions"), blank=True)
+    # Manager decisions on the billable flags: {"travel": {"value", "reason", "by", "at"}, ...}.
+    billing_overrides = models.JSONField(_("billing overrides"), default=dict, blank=True)
 
     parent = models.ForeignKey(
         "self",
@@ -504,3 +510,141 @@ class TechnicianSignature(models.Model):
 
     def __str__(self) -> str:
         return f"{self.intervention_id} — {self.name}"
+
+
+class BillingRates(models.Model):
+    """The company's rates, one row (pk=1), edited by a manager. See `interventions.billing`."""
+
+    hourly_rate = models.DecimalField(
+        _("labour rate per hour (excl. VAT)"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("60.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    travel_per_km = models.DecimalField(
+        _("travel rate per km (excl. VAT)"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("0.60"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    travel_flat_fee = models.DecimalField(
+        _("flat travel fee per visit (excl. VAT)"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    vat_rate = models.DecimalField(
+        _("VAT rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("20.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    internal_hourly_cost = models.DecimalField(
+        _("internal cost of a technician hour"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("35.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    vehicle_cost_per_km = models.DecimalField(
+        _("vehicle cost per km"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("0.35"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("billing rates")
+        verbose_name_plural = _("billing rates")
+
+    def __str__(self) -> str:
+        return str(_("Billing rates"))
+
+    @classmethod
+    def current(cls) -> "BillingRates":
+        rates, _created = cls.objects.get_or_create(pk=1)
+        return rates
+
+
+class ContractRates(models.Model):
+    """Rates agreed in one contract; an empty field falls back to `BillingRates`."""
+
+    contract = models.OneToOneField(
+        "clients.Contract",
+        on_delete=models.CASCADE,
+        related_name="rates",
+        verbose_name=_("contract"),
+    )
+    hourly_rate = models.DecimalField(
+        _("labour rate per hour (excl. VAT)"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    travel_per_km = models.DecimalField(
+        _("travel rate per km (excl. VAT)"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    travel_flat_fee = models.DecimalField(
+        _("flat travel fee per visit (excl. VAT)"),
+        max_digits=8,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+
+    class Meta:
+        verbose_name = _("contract rates")
+        verbose_name_plural = _("contract rates")
+
+    def __str__(self) -> str:
+        return str(self.contract)
+
+
+class ReportFigures(models.Model):
+    """The figures of a signed report as columns: what billing reads.
+
+    Copied from `SignedReport.snapshot` (plus the parts' unit cost) when the report is frozen,
+    so an export of 100,000 interventions never decodes the frozen documents.
+    """
+
+    intervention = models.OneToOneField(
+        Intervention,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="figures",
+        verbose_name=_("intervention"),
+    )
+    minutes = models.PositiveIntegerField(_("time on site (minutes)"), default=0)
+    travel_minutes = models.PositiveIntegerField(_("travel time (minutes)"), default=0)
+    km = models.DecimalField(_("km"), max_digits=9, decimal_places=1, default=Decimal("0"))
+    visits = models.PositiveIntegerField(_("visits"), default=0)
+    parts_price = models.DecimalField(
+        _("parts at the report's price"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    parts_cost = models.DecimalField(
+        _("parts at unit cost"), max_digits=12, decimal_places=2, default=Decimal("0")
+    )
+    parts_quantity = models.DecimalField(
+        _("parts quantity"), max_digits=10, decimal_places=2, default=Decimal("0")
+    )
+
+    class Meta:
+        verbose_name = _("signed report figures")
+        verbose_name_plural = _("signed report figures")
+
+    def __str__(self) -> str:
+        return str(self.intervention_id)

@@ -14,7 +14,9 @@ from clients.selectors import active_contract_for
 
 from . import workflow
 from .models import (
+    BillingRates,
     Channel,
+    ContractRates,
     Intervention,
     InterventionCounter,
     InterventionEvent,
@@ -23,6 +25,7 @@ from .models import (
     PartUsed,
     Priority,
     Relation,
+    ReportFigures,
     SignedReport,
     Status,
     TechnicianSignature,
@@ -377,6 +380,7 @@ def report_freeze(
                 _("Intervention %(number)s is not awaiting a signature.")
                 % {"number": locked.number}
             )
+        billing_refresh(intervention=locked)
         snapshot = report_snapshot(locked)
         snapshot["status"] = Status.SIGNED.value
         snapshot["status_label"] = str(Status.SIGNED.label)
@@ -395,6 +399,7 @@ def report_freeze(
         report.pdf.save(f"{locked.number}.pdf", ContentFile(pdf_bytes), save=False)
         try:
             report.save()
+            report_figures_record(intervention=locked, snapshot=snapshot)
             workflow.transition(locked, Status.SIGNED, actor=actor)
         except Exception:
             report.pdf.delete(save=False)
@@ -758,3 +763,197 @@ def report_sign_customer(
             data={"sha256": report.sha256},
         )
     return report
+
+
+# ---------------------------------------------------------------------------------------------
+# Billing (rules in `interventions.billing`)
+
+
+def billing_refresh(*, intervention: Intervention) -> Intervention:
+    """Store the billing decision (override, else proposal) in the `billable_*` flags."""
+    from .billing import decide
+
+    decision = decide(intervention)
+    changed = []
+    for flag, choice in decision.items():
+        if getattr(intervention, f"billable_{flag}") != choice.billable:
+            setattr(intervention, f"billable_{flag}", choice.billable)
+            changed.append(f"billable_{flag}")
+    if changed:
+        intervention.save(update_fields=[*changed, "updated_at"])
+    return intervention
+
+
+def out_of_conditions_record(
+    *, intervention: Intervention, actor, out_of_conditions: bool, note: str = ""
+) -> Intervention:
+    """The technician's observation that the equipment was used outside the contract's
+    conditions (a fact, not a billing decision: it turns the proposal to billable)."""
+    note = note.strip()
+    if out_of_conditions and not note:
+        raise ValidationError(
+            {"out_of_conditions_note": _("Describe what is outside the contract's conditions.")}
+        )
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        ensure_editable(locked)
+        locked.out_of_conditions = out_of_conditions
+        locked.out_of_conditions_note = note if out_of_conditions else ""
+        locked.full_clean()
+        locked.save(update_fields=["out_of_conditions", "out_of_conditions_note", "updated_at"])
+        billing_refresh(intervention=locked)
+        InterventionEvent.objects.create(
+            intervention=locked,
+            kind=InterventionEvent.Kind.REPORT,
+            actor=actor,
+            note=(_("Outside the contract's conditions: %(note)s") % {"note": note})
+            if out_of_conditions
+            else _("Within the contract's conditions."),
+            data={"out_of_conditions": out_of_conditions},
+        )
+    intervention.refresh_from_db()
+    return intervention
+
+
+def billing_override(
+    *, intervention: Intervention, actor, flag: str, billable: bool, reason: str
+) -> Intervention:
+    """A manager decides whether `flag` (travel / labour / parts) is billed, saying why."""
+    from .billing import FLAGS, propose
+
+    if flag not in FLAGS:
+        raise ValidationError({"flag": _("Unknown billing item.")})
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("A reason is required to change what is billed.")})
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        if locked.status in (Status.BILLED, Status.CANCELLED):
+            raise ValidationError(
+                _("Intervention %(number)s is “%(status)s”: what is billed can no longer change.")
+                % {"number": locked.number, "status": locked.get_status_display()}
+            )
+        before = getattr(locked, f"billable_{flag}")
+        overrides = dict(locked.billing_overrides or {})
+        overrides[flag] = {
+            "value": bool(billable),
+            "reason": reason,
+            "by": actor.get_username() if actor else "",
+            "at": timezone.now().isoformat(),
+        }
+        locked.billing_overrides = overrides
+        locked.save(update_fields=["billing_overrides", "updated_at"])
+        billing_refresh(intervention=locked)
+        InterventionEvent.objects.create(
+            intervention=locked,
+            kind=InterventionEvent.Kind.BILLING,
+            actor=actor,
+            note=reason,
+            data={
+                "flag": flag,
+                "from": before,
+                "to": bool(billable),
+                "proposed": propose(locked)[flag].billable,
+            },
+        )
+    intervention.refresh_from_db()
+    return intervention
+
+
+def interventions_mark_billed(*, pks: list[int], actor) -> list[Intervention]:
+    """Move the selected signed interventions to `billed`, all or none.
+
+    Each row is locked and must still be `signed` (`expected_from`): an intervention can never
+    be billed twice, even by two managers clicking at once. The amounts billed are recorded
+    on the event.
+    """
+    from .billing import RatesBook, compute_amounts, facts_for
+
+    if not pks:
+        raise ValidationError(_("Select at least one intervention."))
+    book = RatesBook()
+    billed = []
+    with transaction.atomic():
+        for pk in sorted(set(pks)):
+            locked = workflow.transition(
+                pk,
+                Status.BILLED,
+                actor=actor,
+                expected_from=Status.SIGNED,
+                note=_("Billed"),
+            )
+            amounts = compute_amounts(
+                facts_for(locked),
+                {f: getattr(locked, f"billable_{f}") for f in ("travel", "labour", "parts")},
+                book.for_contract(locked.contract_id),
+            )
+            InterventionEvent.objects.create(
+                intervention=locked,
+                kind=InterventionEvent.Kind.BILLING,
+                actor=actor,
+                note=_("Marked as billed."),
+                data={
+                    "billed": True,
+                    "total_excl_vat": str(amounts.total_excl_vat),
+                    "total_incl_vat": str(amounts.total_incl_vat),
+                },
+            )
+            billed.append(locked)
+    return billed
+
+
+def intervention_unbill(*, intervention: Intervention, actor, reason: str) -> Intervention:
+    """An administrator takes back a billing mistake (billed → signed), with a reason."""
+    locked = workflow.transition(
+        intervention, Status.SIGNED, actor=actor, note=reason.strip(), expected_from=Status.BILLED
+    )
+    InterventionEvent.objects.create(
+        intervention=locked,
+        kind=InterventionEvent.Kind.BILLING,
+        actor=actor,
+        note=reason.strip(),
+        data={"billed": False},
+    )
+    return locked
+
+
+def billing_rates_update(*, actor, **values) -> BillingRates:
+    """The company's rates (one row)."""
+    with transaction.atomic():
+        rates = BillingRates.current()
+        for name, value in values.items():
+            setattr(rates, name, value)
+        rates.full_clean()
+        rates.save()
+    return rates
+
+
+def contract_rates_set(*, actor, contract, **values) -> ContractRates | None:
+    """A contract's own rates; with every rate empty, the contract uses the company's again."""
+    with transaction.atomic():
+        if all(value is None for value in values.values()):
+            ContractRates.objects.filter(contract=contract).delete()
+            return None
+        rates, _created = ContractRates.objects.get_or_create(contract=contract)
+        for name, value in values.items():
+            setattr(rates, name, value)
+        rates.full_clean()
+        rates.save()
+    return rates
+
+
+def report_figures_record(*, intervention: Intervention, snapshot: dict) -> ReportFigures:
+    """Copy the frozen report's figures into columns (billing reads them; see billing.py)."""
+    from .billing import figures_from_snapshot
+
+    facts = figures_from_snapshot(snapshot, intervention)
+    return ReportFigures.objects.create(
+        intervention=intervention,
+        minutes=facts.minutes,
+        travel_minutes=facts.travel_minutes,
+        km=facts.km,
+        visits=facts.visits,
+        parts_price=facts.parts_price,
+        parts_cost=facts.parts_cost,
+        parts_quantity=facts.parts_count,
+    )

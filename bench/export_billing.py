@@ -1,0 +1,113 @@
+"""Benchmark: the billing export of 100,000 signed interventions (time and peak RSS).
+
+    .venv/bin/python bench/export_billing.py [--rows 100000] [--repeat 3]
+
+Uses a THROWAWAY database: BENCH_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/wt6_bench,
+which must exist and will be filled), else a SQLite file in /tmp (kept between runs; delete it
+to start afresh). Each export runs `manage.py export_billing` in a child process, so the time
+includes Django's start-up and the peak RSS is the exporter's alone (not the generator's).
+Results: bench/README.md.
+"""
+
+import argparse
+import datetime
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def run_export(env, fmt, date_from, date_to, output):
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "manage.py",
+            "export_billing",
+            "--from",
+            date_from,
+            "--to",
+            date_to,
+            "--format",
+            fmt,
+            "-o",
+            output,
+        ],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+    )
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    if status != 0:
+        raise SystemExit(proc.stderr.read().decode())
+    return elapsed, usage.ru_maxrss / 1024  # kB → MB on Linux
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    url = os.environ.get("BENCH_DATABASE_URL")
+    if not url:
+        path = Path("/tmp/bench_export_billing.sqlite3")
+        url = f"sqlite:///{path}"
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench", DB_CONN_MAX_AGE="0")
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from bench.scale_data import generate
+    from interventions.models import Intervention, Status
+
+    call_command("migrate", verbosity=0)
+    signed_on = timezone.localdate() - datetime.timedelta(days=5)
+    if Intervention.objects.filter(status=Status.SIGNED).count() < args.rows:
+        t0 = time.perf_counter()
+        generate(args.rows, signed_on=signed_on)
+        print(f"generated {args.rows} interventions in {time.perf_counter() - t0:.1f} s")
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        # Fresh bulk inserts have no planner statistics yet (autovacuum would gather them).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    date_from = (signed_on - datetime.timedelta(days=1)).isoformat()
+    date_to = (signed_on + datetime.timedelta(days=1)).isoformat()
+    from django.db import connections
+
+    connections.close_all()
+    vendor = url.split(":", 1)[0]
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPU, "
+        f"Python {platform.python_version()}, database {vendor}"
+    )
+    for fmt, repeat in (("csv", args.repeat), ("xlsx", 1)):
+        times, peaks = [], []
+        for _ in range(repeat):
+            output = f"/tmp/bench_export_billing.{fmt}"
+            elapsed, peak = run_export(env, fmt, date_from, date_to, output)
+            times.append(elapsed)
+            peaks.append(peak)
+        size = os.path.getsize(output) / 1e6
+        print(
+            f"{fmt}: {args.rows} rows, median {statistics.median(times):.2f} s "
+            f"(runs {', '.join(f'{t:.2f}' for t in times)}), peak RSS {max(peaks):.0f} MB, "
+            f"file {size:.1f} MB"
+        )
+
+
+if __name__ == "__main__":
+    main()

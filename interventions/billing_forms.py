@@ -1,0 +1,103 @@
+"""Input validation for the billing pages (rules live in services and `billing`)."""
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from clients.models import Client, Contract
+
+from .models import BillingRates, ContractRates
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def default_period() -> tuple[datetime.date, datetime.date]:
+    """The previous calendar month up to today: what is usually billed at the start of a month."""
+    today = timezone.localdate()
+    first_of_month = today.replace(day=1)
+    start = (first_of_month - datetime.timedelta(days=1)).replace(day=1)
+    return start, today
+
+
+class PeriodForm(forms.Form):
+    date_from = forms.DateField(label=_("From"), widget=DATE_WIDGET, required=False)
+    date_to = forms.DateField(label=_("To"), widget=DATE_WIDGET, required=False)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end of the period must be after its start."))
+        return data
+
+    def period(self, default=None) -> tuple[datetime.date, datetime.date]:
+        default_start, default_end = default or default_period()
+        data = self.cleaned_data if self.is_valid() else {}
+        return data.get("date_from") or default_start, data.get("date_to") or default_end
+
+
+class BillingFilterForm(PeriodForm):
+    client = forms.ModelChoiceField(
+        label=_("Client"), queryset=Client.objects.order_by("name"), required=False
+    )
+    contract = forms.ModelChoiceField(
+        label=_("Contract"), queryset=Contract.objects.order_by("number"), required=False
+    )
+
+
+class BillingOverrideForm(forms.Form):
+    flag = forms.ChoiceField(
+        choices=[("travel", _("Travel")), ("labour", _("Labour")), ("parts", _("Parts"))],
+        widget=forms.HiddenInput,
+    )
+    billable = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[("1", _("Billed")), ("0", _("Not billed"))],
+        coerce=lambda v: v == "1",
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, widget=forms.TextInput(attrs={"maxlength": 500})
+    )
+
+
+class OutOfConditionsForm(forms.Form):
+    out_of_conditions = forms.BooleanField(
+        label=_("Outside the contract's conditions"), required=False
+    )
+    note = forms.CharField(
+        label=_("Observation"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("E.g. a recycled cartridge against the consumables clause, a dusty workshop."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("out_of_conditions") and not (data.get("note") or "").strip():
+            self.add_error("note", _("Describe what is outside the contract's conditions."))
+        return data
+
+
+class UnbillForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class BillingRatesForm(forms.ModelForm):
+    class Meta:
+        model = BillingRates
+        fields = [
+            "hourly_rate",
+            "travel_per_km",
+            "travel_flat_fee",
+            "vat_rate",
+            "internal_hourly_cost",
+            "vehicle_cost_per_km",
+        ]
+
+
+class ContractRatesForm(forms.ModelForm):
+    class Meta:
+        model = ContractRates
+        fields = ["contract", "hourly_rate", "travel_per_km", "travel_flat_fee"]

@@ -1,0 +1,312 @@
+"""The manager's statistics: one aggregate query per table, whatever the amount of data.
+
+Every function returns a `Table` (title, columns, rows) that the dashboard draws as a chart,
+shows as a table and offers as a CSV download.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clients.models import Contract, Equipment
+
+from .models import Channel, Intervention, PartUsed, Status, Visit
+
+TOP = 15
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list]
+    chart: str = "bar"  # bar | line | doughnut | stacked
+    series: list[int] = field(default_factory=lambda: [1])  # columns drawn as datasets
+    note: str = ""
+
+    @property
+    def element_id(self) -> str:
+        return f"chart-data-{self.key}"
+
+    @property
+    def labels(self) -> list[str]:
+        return [str(row[0]) for row in self.rows]
+
+    def chart_data(self) -> dict:
+        return {
+            "type": self.chart,
+            "labels": self.labels,
+            "datasets": [
+                {
+                    "label": self.columns[i],
+                    "data": [float(row[i]) if row[i] is not None else None for row in self.rows],
+                }
+                for i in self.series
+            ],
+        }
+
+
+def _bounds(start: datetime.date, end: datetime.date):
+    tz = timezone.get_current_timezone()
+    low = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
+    high = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    return low, high
+
+
+def _hours(duration: datetime.timedelta | None) -> Decimal:
+    if not duration:
+        return Decimal("0.0")
+    return Decimal(duration.total_seconds() / 3600).quantize(Decimal("0.1"))
+
+
+def _duration(end: str, start: str) -> ExpressionWrapper:
+    return ExpressionWrapper(F(end) - F(start), output_field=DurationField())
+
+
+def per_month(start: datetime.date, end: datetime.date) -> Table:
+    """Interventions per month, share within the contract's deadline, mean time to resolution."""
+    low, high = _bounds(start, end)
+    rows = (
+        Intervention.objects.filter(requested_at__gte=low, requested_at__lt=high)
+        .exclude(status=Status.CANCELLED)
+        .annotate(month=TruncMonth("requested_at"))
+        .values("month")
+        .annotate(
+            total=Count("pk"),
+            with_deadline=Count("pk", filter=Q(met_deadline__isnull=False)),
+            met=Count("pk", filter=Q(met_deadline=True)),
+            resolution=Avg(
+                _duration("resolved_at", "requested_at"), filter=Q(resolved_at__isnull=False)
+            ),
+        )
+        .order_by("month")
+    )
+    table = []
+    for row in rows:
+        share = (
+            Decimal(100 * row["met"] / row["with_deadline"]).quantize(Decimal("1"))
+            if row["with_deadline"]
+            else None
+        )
+        table.append(
+            [
+                row["month"].strftime("%m/%Y"),
+                row["total"],
+                share,
+                _hours(row["resolution"]) if row["resolution"] else None,
+            ]
+        )
+    return Table(
+        key="months",
+        title=_("Interventions per month"),
+        columns=[
+            _("Month"),
+            _("Interventions"),
+            _("Within the deadline (%)"),
+            _("Mean time to resolution (h)"),
+        ],
+        rows=table,
+        series=[1, 2, 3],
+        note=_("Share within the deadline: among the interventions under a contract with one."),
+    )
+
+
+def per_technician(start: datetime.date, end: datetime.date) -> Table:
+    low, high = _bounds(start, end)
+    rows = (
+        Visit.objects.filter(arrived_at__gte=low, arrived_at__lt=high, left_at__isnull=False)
+        .values("technician__username", "technician__first_name", "technician__last_name")
+        .annotate(
+            on_site=Sum(_duration("left_at", "arrived_at")),
+            km=Sum("travel_km"),
+            jobs=Count("intervention", distinct=True),
+        )
+        .order_by("technician__last_name", "technician__username")
+    )
+    table = [
+        [
+            f"{r['technician__first_name']} {r['technician__last_name']}".strip()
+            or r["technician__username"],
+            _hours(r["on_site"]),
+            r["km"] or Decimal("0"),
+            r["jobs"],
+        ]
+        for r in rows
+    ]
+    return Table(
+        key="technicians",
+        title=_("Hours and km per technician"),
+        columns=[_("Technician"), _("Hours on site"), _("Km"), _("Interventions")],
+        rows=table,
+        series=[1, 2],
+    )
+
+
+def parts_consumed(start: datetime.date, end: datetime.date) -> Table:
+    low, high = _bounds(start, end)
+    rows = (
+        PartUsed.objects.filter(
+            intervention__requested_at__gte=low, intervention__requested_at__lt=high
+        )
+        .exclude(intervention__status=Status.CANCELLED)
+        .values("reference", "description")
+        .annotate(quantity=Sum("quantity"))
+        .order_by("-quantity", "reference")[:TOP]
+    )
+    table = [
+        [" — ".join(p for p in (r["reference"], r["description"]) if p), r["quantity"]]
+        for r in rows
+    ]
+    return Table(
+        key="parts",
+        title=_("Parts consumed"),
+        columns=[_("Part"), _("Quantity")],
+        rows=table,
+        note=_("The %(n)s most used parts.") % {"n": TOP},
+    )
+
+
+def per_client(start: datetime.date, end: datetime.date) -> Table:
+    low, high = _bounds(start, end)
+    rows = (
+        Intervention.objects.filter(requested_at__gte=low, requested_at__lt=high)
+        .exclude(status=Status.CANCELLED)
+        .values("client__number", "client__name")
+        .annotate(total=Count("pk"))
+        .order_by("-total", "client__name")[:TOP]
+    )
+    return Table(
+        key="clients",
+        title=_("Interventions per client"),
+        columns=[_("Client"), _("Interventions")],
+        rows=[[r["client__name"], r["total"]] for r in rows],
+        note=_("The %(n)s clients with the most interventions.") % {"n": TOP},
+    )
+
+
+def per_equipment_kind(start: datetime.date, end: datetime.date) -> Table:
+    low, high = _bounds(start, end)
+    rows = (
+        Intervention.objects.filter(requested_at__gte=low, requested_at__lt=high)
+        .exclude(status=Status.CANCELLED)
+        .values("equipment__kind")
+        .annotate(total=Count("pk"))
+        .order_by("-total")
+    )
+    labels = dict(Equipment.Kind.choices)
+    return Table(
+        key="equipment",
+        title=_("Interventions per equipment kind"),
+        columns=[_("Equipment kind"), _("Interventions")],
+        rows=[
+            [str(labels.get(r["equipment__kind"], _("No equipment specified"))), r["total"]]
+            for r in rows
+        ],
+        chart="doughnut",
+    )
+
+
+def awaiting_signature() -> Table:
+    """Reports waiting for the customer's signature (now, whatever the period), oldest first."""
+    rows = (
+        Intervention.objects.filter(status=Status.AWAITING_SIGNATURE)
+        .select_related("client", "technician")
+        .order_by("updated_at")
+    )
+    now = timezone.now()
+    table = [
+        [
+            i.number,
+            i.client.name,
+            (i.technician.get_full_name() or i.technician.get_username()) if i.technician else "",
+            (now - i.updated_at).days,
+        ]
+        for i in rows[:50]
+    ]
+    return Table(
+        key="signatures",
+        title=_("Reports waiting for a signature"),
+        columns=[_("Number"), _("Client"), _("Technician"), _("Waiting for (days)")],
+        rows=table,
+        series=[3],
+    )
+
+
+def _due_dates(contract: Contract, year_start: datetime.date, per_year: int):
+    """The planned visit dates of one contract year, evenly spread."""
+    return [year_start + datetime.timedelta(days=int(365 * k / per_year)) for k in range(per_year)]
+
+
+def annual_visits(today: datetime.date | None = None) -> Table:
+    """For each active contract with planned visits: due, done and overdue this contract year.
+
+    The contract year starts on the anniversary of the start date; its visits are spread
+    evenly; a visit is overdue once its date has passed and fewer visits have been done.
+    Done = planned interventions (channel "planned") signed or billed this contract year.
+    """
+    today = today or timezone.localdate()
+    contracts = list(
+        Contract.objects.filter(
+            annual_visits__gt=0, start_date__lte=today, end_date__gte=today
+        ).select_related("client")
+    )
+    year_starts = {}
+    for c in contracts:
+        years = today.year - c.start_date.year
+        try:
+            start = c.start_date.replace(year=c.start_date.year + years)
+        except ValueError:  # 29 February
+            start = c.start_date.replace(year=c.start_date.year + years, day=28)
+        if start > today:
+            try:
+                start = start.replace(year=start.year - 1)
+            except ValueError:
+                start = start.replace(year=start.year - 1, day=28)
+        year_starts[c.pk] = start
+    done_q = Q()
+    for c in contracts:
+        done_q |= Q(contract_id=c.pk, requested_at__date__gte=year_starts[c.pk])
+    done = {}
+    if contracts:
+        done = dict(
+            Intervention.objects.filter(done_q)
+            .filter(channel=Channel.PLANNED, status__in=[Status.SIGNED, Status.BILLED])
+            .values_list("contract_id")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+    table = []
+    for c in contracts:
+        dates = _due_dates(c, year_starts[c.pk], c.annual_visits)
+        expected = sum(1 for d in dates if d <= today)
+        made = min(done.get(c.pk, 0), c.annual_visits)
+        overdue = max(0, expected - made)
+        to_come = c.annual_visits - made - overdue
+        table.append([f"{c.number} — {c.client.name}", to_come, made, overdue])
+    return Table(
+        key="visits",
+        title=_("Annual contract visits"),
+        columns=[_("Contract"), _("Due"), _("Done"), _("Overdue")],
+        rows=table,
+        chart="stacked",
+        series=[1, 2, 3],
+        note=_("This contract year, for the active contracts that include planned visits."),
+    )
+
+
+def dashboard_tables(start: datetime.date, end: datetime.date) -> list[Table]:
+    return [
+        per_month(start, end),
+        per_technician(start, end),
+        parts_consumed(start, end),
+        per_client(start, end),
+        per_equipment_kind(start, end),
+        awaiting_signature(),
+        annual_visits(),
+    ]

@@ -1,0 +1,197 @@
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from interventions import services
+from interventions.models import BillingRates, InterventionEvent, Status
+from tests.factories import EquipmentFactory, make_intervention
+
+from .billing_helpers import signed_intervention
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+MANAGER_PAGES = [
+    ("interventions-billing", []),
+    ("interventions-billing-export", ["csv"]),
+    ("interventions-billing-export", ["xlsx"]),
+    ("interventions-billing-rates", []),
+    ("interventions-dashboard", []),
+]
+
+
+@pytest.mark.parametrize("name,args", MANAGER_PAGES)
+@pytest.mark.parametrize("who", ["dispatcher", "technician"])
+def test_billing_pages_are_for_managers_only(client, request, who, name, args):
+    client.force_login(request.getfixturevalue(who))
+    assert client.get(reverse(name, args=args)).status_code == 403
+
+
+@pytest.mark.parametrize("who", ["dispatcher", "technician"])
+def test_only_managers_mark_billed_or_override(client, request, who, technician):
+    job = signed_intervention(technician)
+    client.force_login(request.getfixturevalue(who))
+    assert client.post(reverse("interventions-billing-mark"), {"pk": [job.pk]}).status_code == 403
+    response = client.post(
+        reverse("interventions-billing-override", args=[job.pk]),
+        {"flag": "labour", "billable": "0", "reason": "x"},
+    )
+    assert response.status_code == 403
+    job.refresh_from_db()
+    assert job.status == Status.SIGNED and job.billing_overrides == {}
+
+
+def test_billing_list_shows_signed_with_totals_and_unsigned_apart(
+    client, manager, technician, django_assert_max_num_queries
+):
+    signed = [signed_intervention(technician) for _ in range(3)]
+    waiting = make_intervention()
+
+    services.visit_record(intervention=waiting, technician=technician, arrived_at=timezone.now())
+    client.force_login(manager)
+    with django_assert_max_num_queries(16):
+        response = client.get(reverse("interventions-billing"))
+    html = response.content.decode()
+    assert response.status_code == 200
+    for job in signed:
+        assert job.number in html
+    assert len(response.context["lines"]) == 3
+    assert response.context["totals"].count == 3
+    assert [i.number for i in response.context["unsigned"]] == [waiting.number]
+    assert "À faire signer" in html
+    assert "Prix de revient" in html  # managers hold interventions.view_costs
+
+
+def test_billing_list_filters_by_client(client, manager, technician):
+    first = signed_intervention(technician)
+    second = signed_intervention(technician)
+    client.force_login(manager)
+    response = client.get(reverse("interventions-billing"), {"client": first.client_id})
+    assert [line.number for line in response.context["lines"]] == [first.number]
+    assert second.number not in response.content.decode()
+
+
+def test_manager_override_from_the_page_is_audited(client, manager, technician):
+    job = signed_intervention(technician)
+    client.force_login(manager)
+    url = reverse("interventions-billing-override", args=[job.pk])
+    response = client.post(url, {"flag": "parts", "billable": "0", "reason": ""})
+    assert response.status_code == 400
+    assert "Ce champ est obligatoire" in response.content.decode()
+    response = client.post(url, {"flag": "parts", "billable": "0", "reason": "Pièce offerte"})
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.billable_parts is False
+    event = InterventionEvent.objects.get(intervention=job, kind="billing")
+    assert event.actor == manager and event.note == "Pièce offerte"
+    page = client.get(reverse("interventions-detail", args=[job.pk])).content.decode()
+    assert "décision du responsable : Pièce offerte" in page
+
+
+def test_technician_records_out_of_conditions_on_own_job_only(client, technician, other_technician):
+    job = make_intervention()
+    services.intervention_assign(intervention=job, technician=technician, actor=technician)
+    url = reverse("interventions-out-of-conditions", args=[job.pk])
+    client.force_login(other_technician)
+    assert client.post(url, {"out_of_conditions": "on", "note": "x"}).status_code == 404
+    client.force_login(technician)
+    response = client.post(url, {"out_of_conditions": "on", "note": ""})
+    assert response.status_code == 400
+    assert "Décrivez ce qui sort des conditions du contrat." in response.content.decode()
+    response = client.post(url, {"out_of_conditions": "on", "note": "Cartouche recyclée"})
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.out_of_conditions and job.out_of_conditions_note == "Cartouche recyclée"
+    assert job.billable_labour and job.billable_travel and job.billable_parts
+
+
+def test_superuser_takes_billing_back_with_a_reason(client, admin_user, manager, technician):
+    job = signed_intervention(technician)
+    services.interventions_mark_billed(pks=[job.pk], actor=manager)
+    url = reverse("interventions-unbill", args=[job.pk])
+    client.force_login(manager)
+    assert client.post(url, {"reason": "Erreur"}).status_code == 403
+    client.force_login(admin_user)
+    assert client.post(url, {"reason": ""}).status_code == 400
+    assert client.post(url, {"reason": "Avoir émis"}).status_code == 302
+    job.refresh_from_db()
+    assert job.status == Status.SIGNED
+
+
+def test_manager_edits_rates_and_bad_input_is_kept(client, manager):
+    client.force_login(manager)
+    url = reverse("interventions-billing-rates")
+    data = {
+        "rates-hourly_rate": "-5",
+        "rates-travel_per_km": "0.6",
+        "rates-travel_flat_fee": "0",
+        "rates-vat_rate": "20",
+        "rates-internal_hourly_cost": "35",
+        "rates-vehicle_cost_per_km": "0.35",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 400
+    assert 'value="-5"' in response.content.decode()
+    data["rates-hourly_rate"] = "72.50"
+    assert client.post(url, data).status_code == 302
+    assert str(BillingRates.current().hourly_rate) == "72.50"
+
+
+def test_dashboard_draws_every_table_with_bounded_queries(
+    client, manager, technician, django_assert_max_num_queries
+):
+    for _ in range(3):
+        signed_intervention(technician)
+    client.force_login(manager)
+    with django_assert_max_num_queries(20):
+        response = client.get(reverse("interventions-dashboard"))
+    assert response.status_code == 200
+    keys = [t.key for t in response.context["tables"]]
+    assert keys == [
+        "months",
+        "technicians",
+        "parts",
+        "clients",
+        "equipment",
+        "signatures",
+        "visits",
+    ]
+    months = response.context["tables"][0]
+    assert sum(row[1] for row in months.rows) == 3
+    technicians = response.context["tables"][1]
+    assert technicians.rows[0][1] == pytest.approx(4.5, abs=0.01)  # 3 × 1.5 h
+
+
+def test_dashboard_table_downloads_as_csv(client, manager, technician):
+    signed_intervention(technician)
+    client.force_login(manager)
+    response = client.get(reverse("interventions-dashboard"), {"csv": "technicians"})
+    content = b"".join(response.streaming_content).decode("utf-8-sig")
+    lines = content.splitlines()
+    assert lines[0] == "Technicien;Heures sur site;Km;Interventions"
+    assert lines[1].split(";")[1:] in (["1,5", "24", "1"], ["1,5", "24,0", "1"])
+    assert client.get(reverse("interventions-dashboard"), {"csv": "nope"}).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["dispatcher", "technician", "manager"])
+def test_equipment_history_lists_every_intervention_newest_first(client, request, who, technician):
+    equipment = EquipmentFactory()
+    older = signed_intervention(technician, equipment=equipment)
+    newer = make_intervention(equipment=equipment, object="La carte son ne marche plus")
+    other = make_intervention()
+    client.force_login(request.getfixturevalue(who))
+    response = client.get(reverse("clients-equipment-history", args=[equipment.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.index(newer.number) < html.index(older.number)
+    assert other.number not in html
+    assert "Remplacement du tambour" in html
+
+
+def test_equipment_history_refused_without_role(client, nobody):
+    equipment = EquipmentFactory()
+    client.force_login(nobody)
+    assert client.get(reverse("clients-equipment-history", args=[equipment.pk])).status_code == 403
