@@ -36,6 +36,7 @@ from django.db.models import (
 from django.db.models.fields.json import KeyTextTransform
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from .models import BillingRates, ContractRates, Intervention, Status
 
@@ -478,7 +479,7 @@ def billing_lines(qs: QuerySet[Intervention], *, chunk_size: int = 2000) -> Iter
 def export_header(*, with_costs: bool = True) -> list[str]:
     header = [
         _("Number"),
-        _("Signed on"),
+        pgettext("intervention", "Signed on"),
         _("Client number"),
         _("Client"),
         _("Contract"),

@@ -1040,11 +1040,22 @@ def _detail_with_errors(request, intervention, **forms):
 @require_POST
 @role_required(roles.TECHNICIAN)
 def out_of_conditions(request, pk: int):
+    """The technician's observation, from the detail page or the tablet (`from=work`).
+
+    The answer goes back to the page the form was on; an invalid form is shown again there,
+    with what was typed.
+    """
     from .billing_forms import OutOfConditionsForm
 
     intervention = selectors.get_intervention_for(request.user, pk)
     if intervention.technician_id != request.user.pk:
         raise PermissionDenied
+    on_tablet = request.POST.get("from") == "work"
+    back = (
+        _work_url(intervention, "out-of-conditions")
+        if on_tablet
+        else reverse("interventions-detail", args=[pk])
+    )
     form = OutOfConditionsForm(request.POST)
     if form.is_valid():
         try:
@@ -1055,10 +1066,17 @@ def out_of_conditions(request, pk: int):
                 note=form.cleaned_data["note"],
             )
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-            return redirect("interventions-detail", pk=pk)
+            _refused(request, error)
+            return redirect(back)
         messages.success(request, _("Observation recorded."))
-        return redirect("interventions-detail", pk=pk)
+        return redirect(back)
+    if on_tablet:
+        return render(
+            request,
+            "interventions/intervention_work.html",
+            _work_context(intervention, conditions_form=form),
+            status=400,
+        )
     return _detail_with_errors(request, intervention, conditions_form=form)
 
 

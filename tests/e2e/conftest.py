@@ -80,3 +80,11 @@ def login(page, live_server, username, password):
 def screenshot(page, name):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def htmx_settled(page):
+    """Wait until htmx has finished swapping and settling (new inputs get their listeners
+    when the settle step runs, ~20 ms after the swap: typing earlier is lost)."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )

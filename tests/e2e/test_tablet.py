@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from interventions import roles, services
 from interventions.models import SignedReport, Status
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import htmx_settled, login, screenshot
 from tests.factories import PartFactory, UserFactory, make_intervention
 
 PASSWORD = "secret-pass-123"
@@ -117,6 +117,7 @@ def test_technician_completes_and_gets_both_signatures_then_the_report_is_locked
     search.press_sequentially("TON-HP")
     page.get_by_test_id("part-result").get_by_role("button", name="Ajouter").tap()
     expect(page.get_by_test_id("part-row")).to_have_count(1)
+    htmx_settled(page)
     page.get_by_label("Chercher dans le catalogue (référence ou nom)").press_sequentially("fusion")
     page.get_by_test_id("part-result").get_by_role("button", name="Ajouter").tap()
     expect(page.get_by_test_id("part-row")).to_have_count(2)

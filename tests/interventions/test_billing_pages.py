@@ -108,6 +108,27 @@ def test_technician_records_out_of_conditions_on_own_job_only(client, technician
     assert job.billable_labour and job.billable_travel and job.billable_parts
 
 
+def test_technician_records_out_of_conditions_from_the_tablet(client, technician):
+    job = make_intervention()
+    services.intervention_assign(intervention=job, technician=technician, actor=technician)
+    url = reverse("interventions-out-of-conditions", args=[job.pk])
+    work = reverse("interventions-work", args=[job.pk])
+    client.force_login(technician)
+    assert 'name="from" value="work"' in client.get(work).content.decode()
+    response = client.post(url, {"from": "work", "out_of_conditions": "on", "note": ""})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Décrivez ce qui sort des conditions du contrat." in page
+    assert "Passages" in page  # still the tablet page, not the dispatcher's detail page
+    response = client.post(
+        url, {"from": "work", "out_of_conditions": "on", "note": "Atelier très poussiéreux"}
+    )
+    assert response.status_code == 302 and response.url == f"{work}#out-of-conditions"
+    job.refresh_from_db()
+    assert job.out_of_conditions and job.out_of_conditions_note == "Atelier très poussiéreux"
+    assert "Atelier très poussiéreux" in client.get(work).content.decode()
+
+
 def test_superuser_takes_billing_back_with_a_reason(client, admin_user, manager, technician):
     job = signed_intervention(technician)
     services.interventions_mark_billed(pks=[job.pk], actor=manager)
