@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from interventions import roles
 from interventions.models import Intervention
-from tests.e2e.conftest import login, screenshot
+from tests.e2e.conftest import htmx_settled, login, screenshot
 from tests.factories import (
     ClientFactory,
     ContractFactory,
@@ -41,6 +41,8 @@ def test_dispatcher_takes_a_call_and_the_technician_sees_it(browser, page, live_
     page.get_by_role("link", name="Prendre un appel").first.click()
     page.get_by_test_id("client-search").press_sequentially("24 55", delay=30)
     page.get_by_test_id("client-result").filter(has_text="Pharmacie Garnier").click()
+    page.get_by_test_id("equipment-select").wait_for()
+    htmx_settled(page)
     page.get_by_test_id("equipment-select").select_option(
         label=page.locator("[data-testid=equipment-select] option", has_text="SN-E2E").inner_text()
     )
