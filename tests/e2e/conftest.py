@@ -34,15 +34,21 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright():
+    """One Playwright per test module, not per session.
+
+    While Playwright's sync API runs, the thread has an asyncio loop and greenlets, and Django's
+    context-local database connections opened then belong to another context: a connection
+    opened by a later, non-browser test would outlive pytest-django's teardown and keep the
+    PostgreSQL test database busy ("being accessed by other users")."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
         yield pw
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright):
     browser = playwright.chromium.launch(
         executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
