@@ -23,31 +23,44 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
+# Peak RSS is read from wait4() by a tiny launcher, not by this process: Linux carries the
+# pre-exec memory high-water mark of a forked child into its ru_maxrss, so a child forked
+# from this (large, after generating data) process would report this process's size.
+LAUNCHER = """
+import os, subprocess, sys
+proc = subprocess.Popen(sys.argv[1:])
+_pid, status, usage = os.wait4(proc.pid, 0)
+print(usage.ru_maxrss, file=sys.stderr)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_export(env, fmt, date_from, date_to, output):
+    command = [
+        sys.executable,
+        "manage.py",
+        "export_billing",
+        "--from",
+        date_from,
+        "--to",
+        date_to,
+        "--format",
+        fmt,
+        "-o",
+        output,
+    ]
     start = time.perf_counter()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "manage.py",
-            "export_billing",
-            "--from",
-            date_from,
-            "--to",
-            date_to,
-            "--format",
-            fmt,
-            "-o",
-            output,
-        ],
+    proc = subprocess.run(
+        [sys.executable, "-c", LAUNCHER, *command],
         cwd=ROOT,
         env=env,
         stderr=subprocess.PIPE,
+        text=True,
     )
-    _pid, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
-    if status != 0:
-        raise SystemExit(proc.stderr.read().decode())
-    return elapsed, usage.ru_maxrss / 1024  # kB → MB on Linux
+    if proc.returncode != 0:
+        raise SystemExit(proc.stderr)
+    return elapsed, int(proc.stderr.strip().splitlines()[-1]) / 1024  # kB → MB on Linux
 
 
 def main():
