@@ -474,12 +474,29 @@ class Command(BaseCommand):
             return 0
         now = timezone.now().replace(second=0, microsecond=0)
         sophie, karim, julie = users["sophie"], users["karim"], users["julie"]
+
+        def workday_at(workdays_ago: int, hour: int, minute: int = 0) -> datetime.datetime:
+            """A time of day on the n-th working day (Monday–Friday) before today, so that the
+            finished demo jobs happen during business hours whenever the demo is loaded."""
+            day = timezone.localdate()
+            while workdays_ago:
+                day -= datetime.timedelta(days=1)
+                if day.weekday() < 5:
+                    workdays_ago -= 1
+            return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
         eq = {e.serial_number: e for e in Equipment.objects.select_related("client", "site")}
         parts = {p.reference: p for p in Part.objects.all()}
 
         def create(
             serial, obj, hours_ago, caller, phone, priority=Priority.NORMAL, channel=Channel.PHONE
         ):
+            """`hours_ago`: hours before now, or the datetime of the call."""
+            requested_at = (
+                hours_ago
+                if isinstance(hours_ago, datetime.datetime)
+                else now - datetime.timedelta(hours=hours_ago)
+            )
             equipment = eq[serial]
             return services.intervention_create(
                 client=equipment.client,
@@ -489,7 +506,7 @@ class Command(BaseCommand):
                 caller_phone=phone,
                 channel=channel,
                 priority=priority,
-                requested_at=now - datetime.timedelta(hours=hours_ago),
+                requested_at=requested_at,
                 actor=sophie,
             )
 
@@ -550,7 +567,7 @@ class Command(BaseCommand):
         job = create(
             "HP-ED800-4410",
             "Le poste de l'officine est très lent au démarrage.",
-            30,
+            workday_at(2, 16, 20),
             "Mme Garnier",
             "04 78 24 55 81",
         )
@@ -558,14 +575,14 @@ class Command(BaseCommand):
             intervention=job,
             technician=karim,
             actor=sophie,
-            scheduled_start=now - datetime.timedelta(hours=4),
-            scheduled_end=now - datetime.timedelta(hours=2),
+            scheduled_start=workday_at(1, 9, 0),
+            scheduled_end=workday_at(1, 11, 0),
         )
         services.visit_record(
             intervention=job,
             technician=karim,
-            arrived_at=now - datetime.timedelta(hours=4),
-            left_at=now - datetime.timedelta(hours=2, minutes=30),
+            arrived_at=workday_at(1, 9, 5),
+            left_at=workday_at(1, 10, 35),
             travel_km=Decimal("7.0"),
             travel_minutes=20,
         )
@@ -577,13 +594,16 @@ class Command(BaseCommand):
             "contrôle du démarrage (35 s).",
         )
         services.part_add(intervention=job, part=parts["DD-SSD-500"], quantity=1, actor=karim)
+        services.intervention_resolve(
+            intervention=job, actor=karim, resolved_at=workday_at(1, 10, 30)
+        )
         workflow.transition(job, Status.AWAITING_SIGNATURE, actor=karim)
         # signed and billed: finished jobs of the past weeks
-        for serial, obj, days, caller, phone, diag, work, part_ref, tech, final in [
+        for serial, obj, (called, arrived), caller, phone, diag, work, part_ref, tech, final in [
             (
                 "HP-M404-9921",
                 "Bourrage papier à répétition sur l'imprimante de l'officine.",
-                12,
+                (workday_at(9, 9, 10), workday_at(9, 11, 40)),
                 "Mme Garnier",
                 "04 78 24 55 81",
                 "Kit de fusion usé (plis et traces sur les feuilles).",
@@ -595,7 +615,7 @@ class Command(BaseCommand):
             (
                 "DL-7010-CX41",
                 "Le poste de Mme Roux ne démarre plus.",
-                20,
+                (workday_at(15, 14, 20), workday_at(14, 10, 0)),
                 "Mme Roux",
                 "04 72 61 33 91",
                 "Alimentation hors service ; carte mère et disque sains.",
@@ -605,8 +625,8 @@ class Command(BaseCommand):
                 Status.BILLED,
             ),
         ]:
-            job = create(serial, obj, days * 24, caller, phone)
-            start = now - datetime.timedelta(days=days - 1)
+            job = create(serial, obj, called, caller, phone)
+            start = arrived
             services.intervention_assign(
                 intervention=job,
                 technician=tech,
@@ -624,8 +644,11 @@ class Command(BaseCommand):
             )
             services.report_update(intervention=job, actor=tech, diagnostics=diag, work_done=work)
             services.part_add(intervention=job, part=parts[part_ref], quantity=1, actor=tech)
-            workflow.transition(job, Status.AWAITING_SIGNATURE, actor=tech)
             signed_at = start + datetime.timedelta(hours=1, minutes=15)
+            services.intervention_resolve(
+                intervention=job, actor=tech, resolved_at=signed_at - datetime.timedelta(minutes=5)
+            )
+            workflow.transition(job, Status.AWAITING_SIGNATURE, actor=tech)
             services.report_freeze(
                 intervention=job,
                 actor=tech,
