@@ -770,30 +770,43 @@ def work_part_remove(request, pk: int, part_pk: int):
     return _parts_response(request, job)
 
 
+def _work_text_form(request, job, form, *, key: str, anchor: str, act):
+    """A one-text form of the tablet page: `act(text)` calls the service and returns the
+    success message. An invalid form, or a refusal by the service, shows the work page again
+    with the error on the field and what was typed."""
+    if form.is_valid():
+        try:
+            messages.success(request, act(form.cleaned_data[key]))
+            return redirect(_work_url(job, anchor))
+        except ValidationError as error:
+            job.refresh_from_db()
+            if job.is_closed or job.status == Status.AWAITING_SIGNATURE:
+                _refused(request, error)  # the page no longer shows the form: say it on top
+                return redirect(_work_url(job))
+            for text in error.messages:
+                form.add_error(key, text)
+    context_key = {"object": "additional_form", "reason": "follow_up_form"}[key]
+    return render(
+        request,
+        "interventions/intervention_work.html",
+        _work_context(job, **{context_key: form}),
+        status=400,
+    )
+
+
 @require_POST
 @role_required(roles.TECHNICIAN)
 def work_additional_request(request, pk: int):
     job = _my_job(request, pk)
+
+    def act(text):
+        child = services.intervention_additional_request(
+            intervention=job, actor=request.user, object=text
+        )
+        return _("Intervention %(number)s created for the dispatcher.") % {"number": child.number}
+
     form = tablet_forms.AdditionalRequestForm(request.POST)
-    if form.is_valid():
-        try:
-            child = services.intervention_additional_request(
-                intervention=job, actor=request.user, object=form.cleaned_data["object"]
-            )
-            messages.success(
-                request,
-                _("Intervention %(number)s created for the dispatcher.") % {"number": child.number},
-            )
-            return redirect(_work_url(job, "other"))
-        except ValidationError as error:
-            _refused(request, error)
-            return redirect(_work_url(job, "other"))
-    return render(
-        request,
-        "interventions/intervention_work.html",
-        _work_context(job, additional_form=form),
-        status=400,
-    )
+    return _work_text_form(request, job, form, key="object", anchor="other", act=act)
 
 
 @require_POST
@@ -812,26 +825,13 @@ def work_resolve(request, pk: int):
 @role_required(roles.TECHNICIAN)
 def work_follow_up(request, pk: int):
     job = _my_job(request, pk)
+
+    def act(text):
+        child = services.intervention_follow_up(intervention=job, actor=request.user, reason=text)
+        return _("Follow-up intervention %(number)s opened.") % {"number": child.number}
+
     form = tablet_forms.FollowUpForm(request.POST)
-    if form.is_valid():
-        try:
-            child = services.intervention_follow_up(
-                intervention=job, actor=request.user, reason=form.cleaned_data["reason"]
-            )
-            messages.success(
-                request,
-                _("Follow-up intervention %(number)s opened.") % {"number": child.number},
-            )
-            return redirect(_work_url(job, "outcome"))
-        except ValidationError as error:
-            _refused(request, error)
-            return redirect(_work_url(job, "outcome"))
-    return render(
-        request,
-        "interventions/intervention_work.html",
-        _work_context(job, follow_up_form=form),
-        status=400,
-    )
+    return _work_text_form(request, job, form, key="reason", anchor="outcome", act=act)
 
 
 @role_required(roles.TECHNICIAN)

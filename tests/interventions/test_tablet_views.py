@@ -214,6 +214,21 @@ def test_follow_up_without_reason_keeps_the_page_with_an_error(client, technicia
     assert job.children.count() == 0
 
 
+def test_second_follow_up_is_refused_on_the_field_and_keeps_the_text(client, technician):
+    job = assigned_job(technician)
+    client.force_login(technician)
+    first = client.post(url("interventions-work-follow-up", job), {"reason": "Commander la pièce"})
+    assert first.status_code == 302
+    response = client.post(
+        url("interventions-work-follow-up", job), {"reason": "Repasser jeudi avec le tambour"}
+    )
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Une intervention de suivi est déjà ouverte" in body
+    assert "Repasser jeudi avec le tambour" in body
+    assert job.children.count() == 1
+
+
 def test_submit_with_blockers_says_what_is_missing(client, technician):
     job = assigned_job(technician)
     client.force_login(technician)
