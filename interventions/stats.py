@@ -300,6 +300,75 @@ def annual_visits(today: datetime.date | None = None) -> Table:
     )
 
 
+def deadlines_at_risk(now: datetime.datetime | None = None) -> Table:
+    """Open interventions nobody has reached yet whose contract deadline is at risk or passed
+    (now, whatever the period): most urgent first. Hours left are negative once overdue."""
+    from .sla import deadline_state
+
+    now = now or timezone.now()
+    candidates = (
+        Intervention.objects.filter(
+            status__in=[Status.NEW, Status.SCHEDULED, Status.IN_PROGRESS],
+            deadline_at__isnull=False,
+            first_arrival_at__isnull=True,
+        )
+        .select_related("client", "technician")
+        .order_by("deadline_at")
+    )
+    labels = {"at_risk": _("at risk"), "overdue": _("overdue")}
+    rows = []
+    for i in candidates[:200]:
+        state = deadline_state(i, now)
+        if state is None or state.state not in labels:
+            continue
+        technician = (
+            (i.technician.get_full_name() or i.technician.get_username()) if i.technician else ""
+        )
+        rows.append(
+            [
+                f"{i.number} — {i.client.name}",
+                technician or _("not assigned"),
+                labels[state.state],
+                timezone.localtime(state.deadline).strftime("%d/%m/%Y %H:%M"),
+                round(Decimal(state.remaining.total_seconds()) / 3600, 1),
+            ]
+        )
+    return Table(
+        key="deadlines",
+        title=_("Response deadlines at risk or overdue"),
+        columns=[_("Intervention"), _("Technician"), _("State"), _("Deadline"), _("Hours left")],
+        rows=rows[:50],
+        series=[4],
+        note=_("Open interventions not yet reached on site; negative hours: overdue."),
+    )
+
+
+def contracts_ending(today: datetime.date | None = None, within_days: int = 90) -> Table:
+    """Contracts that end within `within_days` (to renew with the customer), soonest first."""
+    today = today or timezone.localdate()
+    contracts = Contract.objects.filter(
+        start_date__lte=today,
+        end_date__gte=today,
+        end_date__lte=today + datetime.timedelta(days=within_days),
+    ).select_related("client")
+    rows = [
+        [
+            f"{c.number} — {c.client.name}",
+            c.get_kind_display(),
+            c.end_date.strftime("%d/%m/%Y"),
+            (c.end_date - today).days,
+        ]
+        for c in contracts.order_by("end_date", "number")[:50]
+    ]
+    return Table(
+        key="contracts",
+        title=_("Contracts ending within %(days)d days") % {"days": within_days},
+        columns=[_("Contract"), _("Kind"), _("End date"), _("Days left")],
+        rows=rows,
+        series=[3],
+    )
+
+
 def dashboard_tables(start: datetime.date, end: datetime.date) -> list[Table]:
     return [
         per_month(start, end),
@@ -307,6 +376,8 @@ def dashboard_tables(start: datetime.date, end: datetime.date) -> list[Table]:
         parts_consumed(start, end),
         per_client(start, end),
         per_equipment_kind(start, end),
+        deadlines_at_risk(),
         awaiting_signature(),
+        contracts_ending(),
         annual_visits(),
     ]

@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -177,13 +179,67 @@ def test_dashboard_draws_every_table_with_bounded_queries(
         "parts",
         "clients",
         "equipment",
+        "deadlines",
         "signatures",
+        "contracts",
         "visits",
     ]
     months = response.context["tables"][0]
     assert sum(row[1] for row in months.rows) == 3
     technicians = response.context["tables"][1]
     assert technicians.rows[0][1] == pytest.approx(4.5, abs=0.01)  # 3 × 1.5 h
+
+
+def test_manager_sees_deadlines_at_risk_and_contracts_ending(manager):
+    from interventions import stats
+    from tests.factories import ContractFactory
+
+    now = timezone.now()
+    overdue = make_intervention(object="En retard")
+    at_risk = make_intervention(object="À risque")
+    fine = make_intervention(object="Large")
+    reached = make_intervention(object="Technicien arrivé")
+    hours = datetime.timedelta(hours=1)
+    Intervention = type(overdue)
+    Intervention.objects.filter(pk=overdue.pk).update(
+        requested_at=now - 10 * hours, deadline_at=now - 2 * hours
+    )
+    Intervention.objects.filter(pk=at_risk.pk).update(
+        requested_at=now - 7 * hours, deadline_at=now + hours
+    )
+    Intervention.objects.filter(pk=fine.pk).update(
+        requested_at=now - hours, deadline_at=now + 7 * hours
+    )
+    Intervention.objects.filter(pk=reached.pk).update(
+        requested_at=now - 10 * hours, deadline_at=now - 2 * hours, first_arrival_at=now - 9 * hours
+    )
+    table = stats.deadlines_at_risk(now)
+    assert [row[0].split(" — ")[0] for row in table.rows] == [overdue.number, at_risk.number]
+    assert [row[2] for row in table.rows] == ["en retard", "à risque"]
+    assert table.rows[0][4] == pytest.approx(-2, abs=0.05)
+    assert table.rows[1][4] == pytest.approx(1, abs=0.05)
+
+    today = timezone.localdate()
+    soon = ContractFactory(
+        number="CT-SOON",
+        start_date=today - datetime.timedelta(days=300),
+        end_date=today + datetime.timedelta(days=20),
+    )
+    ContractFactory(
+        number="CT-LATER",
+        start_date=today - datetime.timedelta(days=10),
+        end_date=today + datetime.timedelta(days=200),
+    )
+    ContractFactory(
+        number="CT-ENDED",
+        start_date=today - datetime.timedelta(days=400),
+        end_date=today - datetime.timedelta(days=5),
+    )
+    rows = stats.contracts_ending(today).rows
+    numbers = [row[0].split(" — ")[0] for row in rows]
+    assert "CT-SOON" in numbers and "CT-LATER" not in numbers and "CT-ENDED" not in numbers
+    assert rows[numbers.index("CT-SOON")][3] == 20
+    assert soon.client.name in rows[numbers.index("CT-SOON")][0]
 
 
 def test_dashboard_table_downloads_as_csv(client, manager, technician):
