@@ -37,6 +37,9 @@ def test_manager_sees_charts_exports_csv_and_marks_billed(page, live_server, bil
     assert page.locator("canvas[data-drawn='1']").count() >= 5
     screenshot(page, "billing-dashboard-1280")
     page.set_viewport_size({"width": 768, "height": 1024})
+    page.reload()
+    page.wait_for_function("document.querySelector('#chart-months').dataset.drawn === '1'")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshot(page, "billing-dashboard-768")
     page.set_viewport_size({"width": 1280, "height": 900})
 
