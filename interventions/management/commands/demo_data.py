@@ -197,9 +197,12 @@ class Command(BaseCommand):
         if created:
             self.stdout.write(f"{created} interventions créées.")
         self.stdout.write(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
+        french = {"dispatcher": "Répartiteur", "technician": "Technicien", "manager": "Responsable"}
         for username, first, last, role in USERS:
-            self.stdout.write(f"  {username:<8} {GROUP_NAMES[role]:<11} {first} {last}")
-        self.stdout.write("  admin    superuser   (mot de passe : admin1234)")
+            label = f"{french.get(role, role)} ({GROUP_NAMES[role]})"
+            self.stdout.write(f"  {username:<8} {label:<28} {first} {last}")
+        label = "Administrateur (superuser)"
+        self.stdout.write(f"  {'admin':<8} {label:<28} mot de passe : admin1234")
 
     def _users(self) -> dict:
         User = get_user_model()
