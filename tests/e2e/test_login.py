@@ -1,4 +1,5 @@
 import pytest
+from playwright.sync_api import expect
 
 from interventions import roles
 from tests.e2e.conftest import login, screenshot
@@ -18,7 +19,12 @@ def test_each_role_logs_in_and_lands_on_its_home(page, live_server, role, path, 
     login(page, live_server, f"e2e-{role}", "secret-pass-123")
     page.wait_for_url(f"{live_server.url}{path}")
     assert page.get_by_role("heading", level=1).inner_text() == heading
+    assert page.get_by_test_id("current-user").is_visible()
     screenshot(page, f"home-{role}")
+    # The account menu: role, language, log out.
+    page.get_by_test_id("current-user").click()
+    expect(page.get_by_test_id("current-role")).to_be_visible()
+    screenshot(page, f"home-{role}-account-menu")
     page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_url(f"{live_server.url}/login/")
 
