@@ -280,6 +280,12 @@ class Intervention(models.Model):
     def is_closed(self) -> bool:
         return self.status in CLOSED_STATUSES
 
+    @property
+    def report_open(self) -> bool:
+        """The technician may change the report: not closed, not waiting for the signatures
+        (the condition `services.ensure_report_open` enforces)."""
+        return not self.is_closed and self.status != Status.AWAITING_SIGNATURE
+
 
 class Visit(models.Model):
     """One technician's time on site."""

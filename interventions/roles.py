@@ -7,12 +7,15 @@ from functools import wraps
 
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
 
 DISPATCHER = "dispatcher"
 TECHNICIAN = "technician"
 MANAGER = "manager"
 
 GROUP_NAMES = {DISPATCHER: "Dispatcher", TECHNICIAN: "Technician", MANAGER: "Manager"}
+# What users read (navigation, demo logins); GROUP_NAMES stay the stable group names.
+LABELS = {DISPATCHER: _("Dispatcher"), TECHNICIAN: _("Technician"), MANAGER: _("Manager")}
 
 # app_label.codename granted to each group.
 _VIEW_REFERENCE = [

@@ -16,6 +16,8 @@ from django.utils.translation import gettext as _
 from clients.models import Contract, Equipment
 
 from .models import Channel, Intervention, PartUsed, Status, Visit
+from .sla import deadline_state
+from .templatetags.interventions_tags import person
 
 TOP = 15
 
@@ -224,7 +226,7 @@ def awaiting_signature() -> Table:
         [
             i.number,
             i.client.name,
-            (i.technician.get_full_name() or i.technician.get_username()) if i.technician else "",
+            person(i.technician, empty=""),
             (now - i.updated_at).days,
         ]
         for i in rows[:50]
@@ -303,8 +305,6 @@ def annual_visits(today: datetime.date | None = None) -> Table:
 def deadlines_at_risk(now: datetime.datetime | None = None) -> Table:
     """Open interventions nobody has reached yet whose contract deadline is at risk or passed
     (now, whatever the period): most urgent first. Hours left are negative once overdue."""
-    from .sla import deadline_state
-
     now = now or timezone.now()
     candidates = (
         Intervention.objects.filter(
@@ -321,13 +321,10 @@ def deadlines_at_risk(now: datetime.datetime | None = None) -> Table:
         state = deadline_state(i, now)
         if state is None or state.state not in labels:
             continue
-        technician = (
-            (i.technician.get_full_name() or i.technician.get_username()) if i.technician else ""
-        )
         rows.append(
             [
                 f"{i.number} — {i.client.name}",
-                technician or _("not assigned"),
+                person(i.technician, empty=_("not assigned")),
                 labels[state.state],
                 timezone.localtime(state.deadline).strftime("%d/%m/%Y %H:%M"),
                 round(Decimal(state.remaining.total_seconds()) / 3600, 1),

@@ -595,7 +595,7 @@ def _parts_context(job: Intervention) -> dict:
         "parts": parts,
         "parts_total": sum((p.total_price for p in parts), Decimal("0")),
         "part_form": tablet_forms.PartAddForm(),
-        "editable": not job.is_closed and job.status != Status.AWAITING_SIGNATURE,
+        "editable": job.report_open,
     }
 
 
@@ -608,7 +608,7 @@ def _work_context(job: Intervention, **extra) -> dict:
         "intervention": job,
         "visits": visits,
         "open_visit": open_visit,
-        "editable": not job.is_closed and job.status != Status.AWAITING_SIGNATURE,
+        "editable": job.report_open,
         "departure_form": tablet_forms.DepartureForm(),
         "blockers": services.signature_blockers(job) if not job.is_closed else [],
         "children": list(job.children.all()),
@@ -620,10 +620,16 @@ def _work_context(job: Intervention, **extra) -> dict:
     return context
 
 
+def _render_work(request, job, *, status: int = 200, **extra):
+    """The tablet's work page; `extra` replaces context entries (a form with its errors)."""
+    return render(
+        request, "interventions/intervention_work.html", _work_context(job, **extra), status=status
+    )
+
+
 @role_required(roles.TECHNICIAN)
 def intervention_work(request, pk: int):
-    job = _my_job(request, pk)
-    return render(request, "interventions/intervention_work.html", _work_context(job))
+    return _render_work(request, _my_job(request, pk))
 
 
 @require_POST
@@ -770,28 +776,22 @@ def work_part_remove(request, pk: int, part_pk: int):
     return _parts_response(request, job)
 
 
-def _work_text_form(request, job, form, *, key: str, anchor: str, act):
-    """A one-text form of the tablet page: `act(text)` calls the service and returns the
-    success message. An invalid form, or a refusal by the service, shows the work page again
-    with the error on the field and what was typed."""
+def _work_text_form(request, job, form, *, form_key: str, field: str, anchor: str, act):
+    """A one-text form of the tablet page (`form_key` in its context): `act(text)` calls the
+    service and returns the success message. An invalid form, or a refusal by the service,
+    shows the work page again with the error on the field and what was typed."""
     if form.is_valid():
         try:
-            messages.success(request, act(form.cleaned_data[key]))
+            messages.success(request, act(form.cleaned_data[field]))
             return redirect(_work_url(job, anchor))
         except ValidationError as error:
             job.refresh_from_db()
-            if job.is_closed or job.status == Status.AWAITING_SIGNATURE:
+            if not job.report_open:
                 _refused(request, error)  # the page no longer shows the form: say it on top
                 return redirect(_work_url(job))
             for text in error.messages:
-                form.add_error(key, text)
-    context_key = {"object": "additional_form", "reason": "follow_up_form"}[key]
-    return render(
-        request,
-        "interventions/intervention_work.html",
-        _work_context(job, **{context_key: form}),
-        status=400,
-    )
+                form.add_error(field, text)
+    return _render_work(request, job, status=400, **{form_key: form})
 
 
 @require_POST
@@ -806,7 +806,9 @@ def work_additional_request(request, pk: int):
         return _("Intervention %(number)s created for the dispatcher.") % {"number": child.number}
 
     form = tablet_forms.AdditionalRequestForm(request.POST)
-    return _work_text_form(request, job, form, key="object", anchor="other", act=act)
+    return _work_text_form(
+        request, job, form, form_key="additional_form", field="object", anchor="other", act=act
+    )
 
 
 @require_POST
@@ -831,7 +833,9 @@ def work_follow_up(request, pk: int):
         return _("Follow-up intervention %(number)s opened.") % {"number": child.number}
 
     form = tablet_forms.FollowUpForm(request.POST)
-    return _work_text_form(request, job, form, key="reason", anchor="outcome", act=act)
+    return _work_text_form(
+        request, job, form, form_key="follow_up_form", field="reason", anchor="outcome", act=act
+    )
 
 
 @role_required(roles.TECHNICIAN)
@@ -1071,12 +1075,7 @@ def out_of_conditions(request, pk: int):
         messages.success(request, _("Observation recorded."))
         return redirect(back)
     if on_tablet:
-        return render(
-            request,
-            "interventions/intervention_work.html",
-            _work_context(intervention, conditions_form=form),
-            status=400,
-        )
+        return _render_work(request, intervention, status=400, conditions_form=form)
     return _detail_with_errors(request, intervention, conditions_form=form)
 
 

@@ -7,12 +7,19 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from clients.models import Client, Contract, Equipment, Site
 from interventions import services, workflow
 from interventions.models import Channel, Intervention, Part, Priority, Status
-from interventions.roles import DISPATCHER, GROUP_NAMES, MANAGER, TECHNICIAN, ensure_role_groups
+from interventions.roles import (
+    DISPATCHER,
+    GROUP_NAMES,
+    LABELS,
+    MANAGER,
+    TECHNICIAN,
+    ensure_role_groups,
+)
 
 DEMO_PASSWORD = "demo1234"
 USERS = [
@@ -197,9 +204,9 @@ class Command(BaseCommand):
         if created:
             self.stdout.write(f"{created} interventions créées.")
         self.stdout.write(f"Comptes de démonstration (mot de passe : {DEMO_PASSWORD}) :")
-        french = {"dispatcher": "Répartiteur", "technician": "Technicien", "manager": "Responsable"}
         for username, first, last, role in USERS:
-            label = f"{french.get(role, role)} ({GROUP_NAMES[role]})"
+            with translation.override("fr"):
+                label = f"{LABELS[role]} ({GROUP_NAMES[role]})"
             self.stdout.write(f"  {username:<8} {label:<28} {first} {last}")
         label = "Administrateur (superuser)"
         self.stdout.write(f"  {'admin':<8} {label:<28} mot de passe : admin1234")
