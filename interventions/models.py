@@ -508,6 +508,11 @@ class TechnicianSignature(models.Model):
     )
     name = models.CharField(_("name"), max_length=150)
     image = models.TextField(_("signature (PNG data URI)"))
+    # Fingerprint of the report content the technician read (`services.report_content`): the
+    # customer must sign the same content.
+    content_sha256 = models.CharField(
+        _("SHA-256 of the content signed"), max_length=64, blank=True, default=""
+    )
     signed_at = models.DateTimeField(_("signed at"))
 
     class Meta:

@@ -356,21 +356,63 @@ def signature_blockers(intervention: Intervention) -> list[str]:
     return blockers
 
 
+class ReportChanged(ValidationError):
+    """The report changed after it was shown for signature: nobody signs unseen content."""
+
+
+def report_content(intervention: Intervention) -> tuple[dict, str]:
+    """What a signature covers, as shown on the sign page, and its fingerprint.
+
+    The content is the report snapshot with the billing decision that will be frozen (the
+    stored flags may lag behind an observation or an override until `billing_refresh`), without
+    the status, which only the signature itself changes. The sign page carries the fingerprint;
+    `report_sign_technician`, `report_sign_customer` and `report_freeze` refuse a different one,
+    so what is frozen is, key for key, what the signatories read.
+    """
+    from .billing import decide
+    from .pdf import content_fingerprint, frozen_copy
+    from .snapshot import report_snapshot
+
+    content = report_snapshot(intervention)
+    content["billable"] = {flag: d.billable for flag, d in decide(intervention).items()}
+    content = frozen_copy(content)
+    covered = {k: v for k, v in content.items() if k not in ("status", "status_label")}
+    return content, content_fingerprint(covered)
+
+
+def _ensure_content_shown(intervention: Intervention, shown_sha256: str) -> tuple[dict, str]:
+    content, fingerprint = report_content(intervention)
+    if shown_sha256 != fingerprint:
+        raise ReportChanged(
+            _(
+                "The report of intervention %(number)s changed after it was shown: "
+                "read it again before signing."
+            )
+            % {"number": intervention.number},
+            code="changed",
+        )
+    return content, fingerprint
+
+
 def report_freeze(
     *,
     intervention: Intervention,
     signatures: dict,
     actor,
     signed_at: datetime.datetime | None = None,
+    shown_sha256: str | None = None,
 ) -> SignedReport:
     """Issue the report: freeze its snapshot with both signatures, render and store the PDF once
     with its SHA-256, and move the intervention to `signed`. Refused unless awaiting signature.
 
     `signatures` = {"technician": {"name", "signed_at", "image"}, "customer": {"name",
     "signed_at", "image", "stamp"}} where images are PNG/JPEG data URIs (see snapshot.py).
+    `shown_sha256` (the sign page's `report_content` fingerprint) is refused with
+    `ReportChanged` if the report no longer reads the same; the signing services always pass it
+    (demo data and tests that freeze directly may omit it). All or nothing: a refusal or a
+    failed render leaves the intervention awaiting signature with no file written.
     """
     from .pdf import content_fingerprint, frozen_copy, prepare_signatures, render_report_pdf
-    from .snapshot import report_snapshot
 
     signed_at = signed_at or timezone.now()
     with transaction.atomic():
@@ -380,8 +422,12 @@ def report_freeze(
                 _("Intervention %(number)s is not awaiting a signature.")
                 % {"number": locked.number}
             )
+        if shown_sha256 is None:
+            snapshot, shown_sha256 = report_content(locked)
+        else:
+            snapshot, shown_sha256 = _ensure_content_shown(locked, shown_sha256)
         billing_refresh(intervention=locked)
-        snapshot = report_snapshot(locked)
+        snapshot["signed_content_sha256"] = shown_sha256
         snapshot["status"] = Status.SIGNED.value
         snapshot["status_label"] = str(Status.SIGNED.label)
         snapshot["signed_at"] = signed_at.isoformat()
@@ -684,8 +730,11 @@ def report_reopen(*, intervention: Intervention, actor) -> Intervention:
     return locked
 
 
-def report_sign_technician(*, intervention: Intervention, actor, image: str) -> TechnicianSignature:
-    """The technician signs the finished report (kept until the customer signs)."""
+def report_sign_technician(
+    *, intervention: Intervention, actor, image: str, shown_sha256: str
+) -> TechnicianSignature:
+    """The technician signs the finished report as shown (`report_content` fingerprint); the
+    signature is kept, with that fingerprint, until the customer signs the same content."""
     from .signatures import clean_signature
 
     image = clean_signature(image)
@@ -696,12 +745,14 @@ def report_sign_technician(*, intervention: Intervention, actor, image: str) -> 
             raise ValidationError(_("Finish the report before signing it."))
         if locked.technician_id != actor.pk:
             raise ValidationError(_("Only the technician of this intervention can sign it."))
+        _ensure_content_shown(locked, shown_sha256)
         TechnicianSignature.objects.filter(intervention=locked).delete()
         signature = TechnicianSignature(
             intervention=locked,
             technician=actor,
             name=actor.get_full_name() or actor.get_username(),
             image=image,
+            content_sha256=shown_sha256,
             signed_at=timezone.now(),
         )
         signature.full_clean()
@@ -721,9 +772,12 @@ def report_sign_customer(
     actor,
     signatory_name: str,
     image: str,
+    shown_sha256: str,
     stamp: str | None = None,
 ) -> SignedReport:
-    """The customer signs: both signatures go into the frozen report (`report_freeze`)."""
+    """The customer signs the report as shown to them (`report_content` fingerprint): both
+    signatures go into the frozen report (`report_freeze`). Refused (`ReportChanged`) if the
+    report changed since it was shown, or since the technician signed it."""
     from .signatures import clean_signature
 
     signatory_name = signatory_name.strip()
@@ -731,12 +785,22 @@ def report_sign_customer(
         raise ValidationError({"signatory_name": _("The signatory's name is required.")})
     image = clean_signature(image)
     ensure_editable(intervention)
-    try:
-        technician = TechnicianSignature.objects.get(intervention=intervention)
-    except TechnicianSignature.DoesNotExist:
-        raise ValidationError(_("The technician must sign first.")) from None
     signed_at = timezone.now()
     with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        try:
+            technician = TechnicianSignature.objects.get(intervention=intervention)
+        except TechnicianSignature.DoesNotExist:
+            raise ValidationError(_("The technician must sign first.")) from None
+        _ensure_content_shown(locked, shown_sha256)
+        if technician.content_sha256 != shown_sha256:
+            raise ReportChanged(
+                _(
+                    "The report changed after the technician signed it: "
+                    "the technician must read it and sign again."
+                ),
+                code="changed",
+            )
         report = report_freeze(
             intervention=intervention,
             signatures={
@@ -754,6 +818,7 @@ def report_sign_customer(
             },
             actor=actor,
             signed_at=signed_at,
+            shown_sha256=shown_sha256,
         )
         InterventionEvent.objects.create(
             intervention=intervention,

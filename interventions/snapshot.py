@@ -31,6 +31,8 @@ Schema (version 1) — every key is always present:
          "customer": {"name", "signed_at" (ISO), "image" (PNG data URI),
                       "stamp" (PNG/JPEG data URI | None)}}
     signed_at        ISO datetime, only on a frozen snapshot
+    signed_content_sha256   only on a frozen snapshot: fingerprint of the content shown on the
+                     sign page and signed (`services.report_content`)
     extras: {}       filled by other apps, e.g. procedures:
         {"acceptance": [{"title", "version", "steps": [{"label", "result": "passed"|"failed",
                                                         "comment"}]}]}

@@ -110,11 +110,21 @@ class HandoverForm(forms.Form):
         self.fields["to_technician"].queryset = qs
 
 
-class TechnicianSignatureForm(forms.Form):
+class SignedContentForm(forms.Form):
+    """Carries the fingerprint of the report shown on the sign page (`report_content`); the
+    template writes the value of the page as rendered, never the one posted before."""
+
+    shown_sha256 = forms.CharField(
+        widget=forms.HiddenInput,
+        error_messages={"required": _("This page is out of date: reload it before signing.")},
+    )
+
+
+class TechnicianSignatureForm(SignedContentForm):
     signature = SignatureField(label=_("Technician's signature"))
 
 
-class CustomerSignatureForm(forms.Form):
+class CustomerSignatureForm(SignedContentForm):
     signatory_name = forms.CharField(
         label=_("Signatory's name"),
         max_length=150,

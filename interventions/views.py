@@ -895,13 +895,18 @@ def work_reopen(request, pk: int):
 
 
 def _sign_context(job: Intervention, **extra) -> dict:
-    from .snapshot import report_snapshot
-
     signature = TechnicianSignature.objects.filter(intervention=job).first()
+    content, shown_sha256 = services.report_content(job)
+    stale = signature is not None and signature.content_sha256 != shown_sha256
+    if stale:
+        # Signed on content that has changed since: the technician signs what is shown now.
+        signature = None
     context = {
         "intervention": job,
-        "r": report_snapshot(job),
+        "r": content,
+        "shown_sha256": shown_sha256,
         "technician_signature": signature,
+        "technician_signature_stale": stale,
     }
     if signature is None:
         context.setdefault("technician_form", tablet_forms.TechnicianSignatureForm())
@@ -909,6 +914,13 @@ def _sign_context(job: Intervention, **extra) -> dict:
         context.setdefault("customer_form", tablet_forms.CustomerSignatureForm())
     context.update(extra)
     return context
+
+
+def _sign_again(request, job: Intervention, error: ValidationError):
+    """The report changed after it was shown: nothing was signed; the page is shown again
+    with the current content."""
+    _refused(request, error)
+    return redirect("interventions-sign", pk=job.pk)
 
 
 @role_required(roles.TECHNICIAN)
@@ -930,9 +942,14 @@ def sign_technician(request, pk: int):
     if form.is_valid():
         try:
             services.report_sign_technician(
-                intervention=job, actor=request.user, image=form.cleaned_data["signature"]
+                intervention=job,
+                actor=request.user,
+                image=form.cleaned_data["signature"],
+                shown_sha256=form.cleaned_data["shown_sha256"],
             )
             return redirect("interventions-sign", pk=job.pk)
+        except services.ReportChanged as error:
+            return _sign_again(request, job, error)
         except ValidationError as error:
             if job.is_locked or job.status != Status.AWAITING_SIGNATURE:
                 _refused(request, error)
@@ -959,9 +976,12 @@ def sign_customer(request, pk: int):
                 signatory_name=form.cleaned_data["signatory_name"],
                 image=form.cleaned_data["signature"],
                 stamp=form.cleaned_data["stamp"],
+                shown_sha256=form.cleaned_data["shown_sha256"],
             )
             messages.success(request, _("Report signed. The PDF is stored."))
             return redirect(_work_url(job))
+        except services.ReportChanged as error:
+            return _sign_again(request, job, error)
         except (ValidationError, TransitionError) as error:
             job.refresh_from_db()
             if job.status != Status.AWAITING_SIGNATURE:

@@ -23,6 +23,21 @@ def drawn_signature(width=1575, height=495, ink=True) -> str:
     return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
 
 
+def shown(job) -> str:
+    """The fingerprint the sign page carries for this job's report, as it reads now."""
+    return services.report_content(job)[1]
+
+
+def shown_on_page(client, job) -> str:
+    """The fingerprint a browser posts back: read from the sign page as it was rendered."""
+    import re
+
+    from django.urls import reverse
+
+    body = client.get(reverse("interventions-sign", args=[job.pk])).content.decode()
+    return re.search(r'name="shown_sha256" value="([0-9a-f]{64})"', body).group(1)
+
+
 def assigned_job(technician, dispatcher=None, **kwargs):
     job = make_intervention(**kwargs)
     return services.intervention_assign(intervention=job, technician=technician, actor=dispatcher)
@@ -44,9 +59,15 @@ def finished_job(technician):
 
 def signed_job(technician):
     job = finished_job(technician)
-    services.report_sign_technician(intervention=job, actor=technician, image=drawn_signature())
+    services.report_sign_technician(
+        intervention=job, shown_sha256=shown(job), actor=technician, image=drawn_signature()
+    )
     services.report_sign_customer(
-        intervention=job, actor=technician, signatory_name="Mme Roux", image=drawn_signature()
+        intervention=job,
+        shown_sha256=shown(job),
+        actor=technician,
+        signatory_name="Mme Roux",
+        image=drawn_signature(),
     )
     job.refresh_from_db()
     return job

@@ -22,6 +22,7 @@ from tests.interventions.tablet_helpers import (
     assigned_job,
     drawn_signature,
     finished_job,
+    shown,
     signed_job,
 )
 
@@ -143,7 +144,9 @@ def test_submit_lists_what_is_missing(technician):
 
 def test_technician_signature_is_kept_until_reopened(technician):
     job = finished_job(technician)
-    services.report_sign_technician(intervention=job, actor=technician, image=drawn_signature())
+    services.report_sign_technician(
+        intervention=job, shown_sha256=shown(job), actor=technician, image=drawn_signature()
+    )
     assert TechnicianSignature.objects.get(intervention=job).image.startswith("data:image/png")
     services.report_reopen(intervention=job, actor=technician)
     job.refresh_from_db()
@@ -155,7 +158,10 @@ def test_only_the_assigned_technician_signs(technician, other_technician):
     job = finished_job(technician)
     with pytest.raises(ValidationError):
         services.report_sign_technician(
-            intervention=job, actor=other_technician, image=drawn_signature()
+            intervention=job,
+            shown_sha256=shown(job),
+            actor=other_technician,
+            image=drawn_signature(),
         )
 
 
@@ -163,21 +169,35 @@ def test_customer_cannot_sign_before_the_technician(technician):
     job = finished_job(technician)
     with pytest.raises(ValidationError, match="technicien"):
         services.report_sign_customer(
-            intervention=job, actor=technician, signatory_name="M. Petit", image=drawn_signature()
+            intervention=job,
+            shown_sha256=shown(job),
+            actor=technician,
+            signatory_name="M. Petit",
+            image=drawn_signature(),
         )
     assert not SignedReport.objects.exists()
 
 
 def test_customer_signature_needs_a_name_and_ink(technician):
     job = finished_job(technician)
-    services.report_sign_technician(intervention=job, actor=technician, image=drawn_signature())
+    services.report_sign_technician(
+        intervention=job, shown_sha256=shown(job), actor=technician, image=drawn_signature()
+    )
     with pytest.raises(ValidationError):
         services.report_sign_customer(
-            intervention=job, actor=technician, signatory_name=" ", image=drawn_signature()
+            intervention=job,
+            shown_sha256=shown(job),
+            actor=technician,
+            signatory_name=" ",
+            image=drawn_signature(),
         )
     with pytest.raises(ValidationError):
         services.report_sign_customer(
-            intervention=job, actor=technician, signatory_name="M. Petit", image=""
+            intervention=job,
+            shown_sha256=shown(job),
+            actor=technician,
+            signatory_name="M. Petit",
+            image="",
         )
     job.refresh_from_db()
     assert job.status == Status.AWAITING_SIGNATURE
@@ -198,12 +218,15 @@ def test_customer_signature_freezes_both_signatures_and_the_pdf(technician):
 
 def test_stamp_goes_into_the_snapshot(technician):
     job = finished_job(technician)
-    services.report_sign_technician(intervention=job, actor=technician, image=drawn_signature())
+    services.report_sign_technician(
+        intervention=job, shown_sha256=shown(job), actor=technician, image=drawn_signature()
+    )
     out = io.BytesIO()
     Image.new("RGB", (50, 50), "red").save(out, format="JPEG")
     stamp = "data:image/jpeg;base64," + base64.b64encode(out.getvalue()).decode()
     report = services.report_sign_customer(
         intervention=job,
+        shown_sha256=shown(job),
         actor=technician,
         signatory_name="M. Petit",
         image=drawn_signature(),
@@ -241,10 +264,14 @@ def test_every_tablet_service_refuses_a_signed_report(technician):
             intervention=job, actor=technician, object="modem"
         ),
         lambda: services.report_sign_technician(
-            intervention=job, actor=technician, image=drawn_signature()
+            intervention=job, shown_sha256=shown(job), actor=technician, image=drawn_signature()
         ),
         lambda: services.report_sign_customer(
-            intervention=job, actor=technician, signatory_name="X", image=drawn_signature()
+            intervention=job,
+            shown_sha256=shown(job),
+            actor=technician,
+            signatory_name="X",
+            image=drawn_signature(),
         ),
     ]
     for attempt in attempts:
@@ -261,9 +288,15 @@ def test_part_remove_refuses_a_signed_report(technician):
     services.report_reopen(intervention=job, actor=technician)
     used = services.part_add(intervention=job, part=PartFactory(), quantity=1, actor=technician)
     services.report_submit(intervention=job, actor=technician)
-    services.report_sign_technician(intervention=job, actor=technician, image=drawn_signature())
+    services.report_sign_technician(
+        intervention=job, shown_sha256=shown(job), actor=technician, image=drawn_signature()
+    )
     services.report_sign_customer(
-        intervention=job, actor=technician, signatory_name="Mme Roux", image=drawn_signature()
+        intervention=job,
+        shown_sha256=shown(job),
+        actor=technician,
+        signatory_name="Mme Roux",
+        image=drawn_signature(),
     )
     with pytest.raises(services.ReportLocked):
         services.part_remove(part_used=used, actor=technician)

@@ -11,6 +11,8 @@ from tests.interventions.tablet_helpers import (
     assigned_job,
     drawn_signature,
     finished_job,
+    shown,
+    shown_on_page,
     signed_job,
 )
 
@@ -275,7 +277,9 @@ def test_sign_page_shows_the_summary_and_the_legal_sentence(client, technician):
 
 def test_customer_form_keeps_the_name_when_the_signature_is_missing(client, technician):
     job = finished_job(technician)
-    services.report_sign_technician(intervention=job, actor=technician, image=drawn_signature())
+    services.report_sign_technician(
+        intervention=job, shown_sha256=shown(job), actor=technician, image=drawn_signature()
+    )
     client.force_login(technician)
     response = client.post(
         url("interventions-sign-customer", job), {"signatory_name": "Mme Roux", "signature": ""}
@@ -290,10 +294,17 @@ def test_customer_form_keeps_the_name_when_the_signature_is_missing(client, tech
 def test_signing_through_the_pages_stores_the_pdf(client, technician):
     job = finished_job(technician)
     client.force_login(technician)
-    client.post(url("interventions-sign-technician", job), {"signature": drawn_signature()})
+    client.post(
+        url("interventions-sign-technician", job),
+        {"signature": drawn_signature(), "shown_sha256": shown_on_page(client, job)},
+    )
     response = client.post(
         url("interventions-sign-customer", job),
-        {"signatory_name": "Mme Roux", "signature": drawn_signature()},
+        {
+            "signatory_name": "Mme Roux",
+            "signature": drawn_signature(),
+            "shown_sha256": shown_on_page(client, job),
+        },
     )
     assert response.status_code == 302
     job.refresh_from_db()
@@ -324,11 +335,15 @@ def test_every_form_post_is_refused_after_signing(client, technician, other_tech
         ("interventions-work-handover", (), {"to_technician": other_technician.pk, "note": "x"}),
         ("interventions-work-submit", (), {}),
         ("interventions-work-reopen", (), {}),
-        ("interventions-sign-technician", (), {"signature": drawn_signature()}),
+        (
+            "interventions-sign-technician",
+            (),
+            {"signature": drawn_signature(), "shown_sha256": "x"},
+        ),
         (
             "interventions-sign-customer",
             (),
-            {"signatory_name": "X", "signature": drawn_signature()},
+            {"signatory_name": "X", "signature": drawn_signature(), "shown_sha256": "x"},
         ),
     ]
     for name, args, data in posts:
