@@ -390,6 +390,24 @@ def run_record(*, run: ProcedureRun, results: dict, actor=None) -> ProcedureRun:
     return run
 
 
+def runs_record(*, intervention: Intervention, results: dict, actor=None) -> list[ProcedureRun]:
+    """Record the checklists and acceptance of one intervention at once, all or nothing:
+    {run_id: {step_id: (result, comment)}}. The page has one form, so saving one section never
+    drops what was tapped in another."""
+    with transaction.atomic():
+        _lock_intervention(intervention)
+        runs = {
+            run.pk: run
+            for run in ProcedureRun.objects.filter(intervention=intervention, pk__in=results)
+        }
+        if set(runs) != {int(pk) for pk in results}:
+            raise ValidationError(_("This procedure does not belong to the intervention."))
+        return [
+            run_record(run=runs[int(pk)], results=run_results, actor=actor)
+            for pk, run_results in sorted(results.items())
+        ]
+
+
 def diagnostic_start(
     *, intervention: Intervention, procedure: Procedure, actor=None
 ) -> ProcedureRun:

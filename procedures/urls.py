@@ -24,7 +24,11 @@ urlpatterns = [
         name="procedures-intervention",
     ),
     path("intervention/<int:pk>/attach/", views.intervention_attach, name="procedures-attach"),
-    path("runs/<int:pk>/record/", views.run_record, name="procedures-run-record"),
+    path(
+        "intervention/<int:pk>/record/",
+        views.intervention_record,
+        name="procedures-intervention-record",
+    ),
     path("intervention/<int:pk>/diagnostic/", views.diagnostic_page, name="procedures-diagnostic"),
     path(
         "intervention/<int:pk>/diagnostic/runner/",

@@ -344,7 +344,9 @@ def _intervention_to_work_on(request, pk: int):
     return intervention
 
 
-def _runs_context(intervention, user):
+def _runs_context(intervention, user, posted=None):
+    """The checklists and acceptance of the page; `posted` (the refused form's data) shows
+    again what was tapped and typed instead of what is saved."""
     runs = selectors.runs_for(intervention)
     cards = []
     for run in runs:
@@ -353,19 +355,28 @@ def _runs_context(intervention, user):
             continue
         results = {e.step_id: e for e in run.entries.all()}
         choices = CHECKLIST_RESULTS if kind == Kind.INTERVENTION else ACCEPTANCE_RESULTS
+        points = []
+        for step in run.version.steps.all():
+            entry = results.get(step.pk)
+            if posted is None:
+                result, comment = (entry.result, entry.comment) if entry else ("", "")
+            else:
+                result = posted.get(f"result-{step.pk}", "")
+                comment = posted.get(f"comment-{step.pk}", "")
+            points.append(
+                {
+                    "step": step,
+                    "result": result,
+                    "comment": comment,
+                    "required": step.required or kind == Kind.ACCEPTANCE,
+                }
+            )
         cards.append(
             {
                 "run": run,
                 "is_acceptance": kind == Kind.ACCEPTANCE,
                 "choices": [(c.value, c.label) for c in choices],
-                "points": [
-                    {
-                        "step": s,
-                        "entry": results.get(s.pk),
-                        "required": s.required or kind == Kind.ACCEPTANCE,
-                    }
-                    for s in run.version.steps.all()
-                ],
+                "points": points,
             }
         )
     cards.sort(key=lambda c: c["is_acceptance"])
@@ -376,6 +387,15 @@ def _runs_context(intervention, user):
     ]
     return {
         "intervention": intervention,
+        # A technician came from the tablet's work page and goes back there.
+        "back_url": reverse(
+            "interventions-work"
+            if roles.user_role(user) == roles.TECHNICIAN and intervention.technician_id == user.pk
+            else "interventions-detail",
+            args=[intervention.pk],
+        ),
+        "can_record": not intervention.is_closed
+        and (roles.user_role(user) != roles.TECHNICIAN or intervention.technician_id == user.pk),
         "cards": cards,
         "admin_runs": [r for r in runs if r.version.procedure.kind == Kind.ADMINISTRATIVE],
         "blockers": selectors.signature_blockers(intervention),
@@ -418,23 +438,33 @@ def intervention_attach(request, pk: int):
 
 @require_POST
 @role_required(*ALL_ROLES)
-def run_record(request, pk: int):
-    run = get_object_or_404(ProcedureRun.objects.select_related("version__procedure"), pk=pk)
-    intervention = _intervention_to_work_on(request, run.intervention_id)
+def intervention_record(request, pk: int):
+    """Save every checklist and acceptance of the page at once (one form, any "Save")."""
+    intervention = _intervention_to_work_on(request, pk)
+    runs = selectors.runs_for(intervention)
     results = {
-        step.pk: (
-            request.POST.get(f"result-{step.pk}", ""),
-            request.POST.get(f"comment-{step.pk}", ""),
-        )
-        for step in run.version.steps.all()
+        run.pk: {
+            step.pk: (
+                request.POST.get(f"result-{step.pk}", ""),
+                request.POST.get(f"comment-{step.pk}", ""),
+            )
+            for step in run.version.steps.all()
+        }
+        for run in runs
+        if run.version.procedure.kind in (Kind.INTERVENTION, Kind.ACCEPTANCE)
     }
     try:
-        services.run_record(run=run, results=results, actor=request.user)
+        services.runs_record(intervention=intervention, results=results, actor=request.user)
     except ValidationError as error:
-        messages.error(request, _error_text(error))
-    else:
-        messages.success(request, _("“%(title)s” saved.") % {"title": run.version.title})
-    return redirect(reverse("procedures-intervention", args=[intervention.pk]) + f"#run-{run.pk}")
+        context = _runs_context(intervention, request.user, posted=request.POST)
+        context["error"] = _error_text(error)
+        return render(request, "procedures/intervention_procedures.html", context, status=400)
+    messages.success(request, _("Checklists and acceptance saved."))
+    anchor = request.POST.get("saved_from", "")
+    return redirect(
+        reverse("procedures-intervention", args=[intervention.pk])
+        + (f"#run-{anchor}" if anchor.isdigit() else "")
+    )
 
 
 # --- Diagnostic runner (htmx partial + standalone page) ----------------------------------------

@@ -89,7 +89,7 @@ def test_technician_completes_checklist_and_acceptance_before_signature(tablet_p
     page.locator(".procedure-run", has_text="Liste de contrôle").get_by_role(
         "button", name="Enregistrer"
     ).tap()
-    page.get_by_text("« Remplacement d'une cartouche » enregistrée.").wait_for()
+    page.get_by_text("Listes de contrôle et recette enregistrées.").wait_for()
     assert "Recette « Valider l'impression depuis les postes »" in blockers.inner_text()
 
     point("Imprimer une page depuis le poste").get_by_text("Réussi", exact=True).tap()
@@ -115,3 +115,43 @@ def test_technician_completes_checklist_and_acceptance_before_signature(tablet_p
     workflow.transition(job, Status.AWAITING_SIGNATURE, actor=karim)
     page.goto(f"{live_server.url}/interventions/{job.pk}/")
     assert "Échoué" in page.locator(".acceptance-summary").inner_text()
+
+
+def test_saving_the_checklist_keeps_the_acceptance_answers_and_goes_back_to_the_tablet(
+    tablet_page, live_server
+):
+    """Seen: answer points of both the checklist and the acceptance, tap the first
+    "Enregistrer": the acceptance answers were silently lost (one form per section)."""
+    page = tablet_page
+    karim = UserFactory(username="e2e-karim", role=roles.TECHNICIAN)
+    checklist = build_list(Kind.INTERVENTION, "Changement de disque", ["Sauvegarde vérifiée"])
+    acceptance = build_list(Kind.ACCEPTANCE, "Recette du poste", ["Session ouverte"])
+    job = make_intervention(equipment=EquipmentFactory())
+    services.intervention_assign(intervention=job, technician=karim)
+    procedure_services.run_attach(intervention=job, procedure=checklist, actor=karim)
+    procedure_services.run_attach(intervention=job, procedure=acceptance, actor=karim)
+
+    login(page, live_server, "e2e-karim", "secret-pass-123")
+    page.goto(f"{live_server.url}/procedures/intervention/{job.pk}/")
+    page.locator(".checklist-point", has_text="Sauvegarde vérifiée").get_by_text(
+        "OK", exact=True
+    ).tap()
+    page.locator(".checklist-point", has_text="Session ouverte").get_by_text(
+        "Réussi", exact=True
+    ).tap()
+    page.locator(".procedure-run", has_text="Liste de contrôle").get_by_role(
+        "button", name="Enregistrer"
+    ).tap()
+    page.get_by_text("Listes de contrôle et recette enregistrées.").wait_for()
+
+    results = {e.step.label: e.result for e in RunEntry.objects.select_related("step")}
+    assert results == {"Sauvegarde vérifiée": "ok", "Session ouverte": "passed"}
+    assert (
+        page.locator(".checklist-point", has_text="Session ouverte")
+        .locator("input:checked")
+        .get_attribute("value")
+        == "passed"
+    )
+
+    page.get_by_test_id("back-link").tap()
+    page.wait_for_url(f"{live_server.url}/interventions/{job.pk}/work/**")

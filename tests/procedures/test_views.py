@@ -1,6 +1,7 @@
 import pytest
 from django.urls import reverse
 
+from procedures import services
 from procedures.models import Kind, Procedure, ProcedureRun, RunEntry, Step
 from tests.factories import EquipmentFactory, make_intervention
 from tests.procedures.conftest import build_list
@@ -17,7 +18,6 @@ def test_library_is_searchable_by_every_role(client, technician, printer_tree):
 
 
 def test_drafts_are_hidden_from_non_managers(client, technician, manager):
-    from procedures import services
 
     draft_only = services.procedure_create(kind=Kind.ADMINISTRATIVE, title="Brouillon secret")
     client.force_login(technician)
@@ -140,7 +140,7 @@ def test_technician_records_checklist_results_on_the_touch_page(client, technici
     page = client.get(reverse("procedures-intervention", args=[job.pk])).content.decode()
     assert "répondez aux points obligatoires : Page de test" in page
     client.post(
-        reverse("procedures-run-record", args=[run.pk]),
+        reverse("procedures-intervention-record", args=[job.pk]),
         {
             f"result-{steps['Nettoyer']}": "ok",
             f"result-{steps['Page de test']}": "not_ok",
@@ -161,7 +161,6 @@ def test_intervention_detail_query_count_with_procedures(
     request, client, role_fixture, printer_tree, django_assert_max_num_queries
 ):
     from interventions import services as intervention_services
-    from procedures import services
 
     user = request.getfixturevalue(role_fixture)
     build_list(Kind.INTERVENTION, "Contrôle", ["A", "B", "C"], equipment_kinds=["printer"])
@@ -194,3 +193,29 @@ def test_nobody_without_role_sees_no_procedure(client, nobody, printer_tree):
     client.force_login(nobody)
     assert client.get(reverse("procedures-list")).status_code == 403
     assert client.get(reverse("procedures-detail", args=[printer_tree.pk])).status_code == 403
+
+
+def test_a_refused_answer_saves_nothing_and_keeps_what_was_tapped(client, technician):
+    checklist = build_list(Kind.INTERVENTION, "Changement de disque", ["Sauvegarde vérifiée"])
+    acceptance = build_list(Kind.ACCEPTANCE, "Recette du poste", ["Session ouverte"])
+    from interventions import services as intervention_services
+
+    job = make_intervention(equipment=EquipmentFactory())
+    intervention_services.intervention_assign(intervention=job, technician=technician)
+    for procedure in (checklist, acceptance):
+        services.run_attach(intervention=job, procedure=procedure, actor=technician)
+    steps = {s.label: s.pk for s in Step.objects.all()}
+    client.force_login(technician)
+    response = client.post(
+        reverse("procedures-intervention-record", args=[job.pk]),
+        {
+            f"result-{steps['Sauvegarde vérifiée']}": "ok",
+            f"comment-{steps['Sauvegarde vérifiée']}": "Disque cloné",
+            f"result-{steps['Session ouverte']}": "ok",  # not an acceptance result
+        },
+    )
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert "Résultat invalide pour « Session ouverte »" in body.replace("\u00a0", " ")
+    assert 'value="Disque cloné"' in body
+    assert RunEntry.objects.count() == 0
