@@ -88,16 +88,24 @@ def rotate(page, viewport):
 
 
 def ink(data_uri):
-    """The stored PNG → (width, height, ink heights of each column as fractions of the height)."""
+    """A stored PNG → (width, height of its ink, ink height of each ink column / ink height).
+
+    The technician's signature is stored transparent, the customer's (in the frozen snapshot)
+    grey on white with a margin: both are flattened on white and the ink (dark pixels) measured.
+    """
     header, _sep, encoded = data_uri.partition(",")
     assert header == "data:image/png;base64"
     image = Image.open(io.BytesIO(base64.b64decode(encoded))).convert("RGBA")
-    alpha = image.getchannel("A").point(lambda a: 255 if a > 128 else 0)
+    flat = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image).convert("L")
+    dark = flat.point(lambda v: 255 if v < 160 else 0)
+    bbox = dark.getbbox()
+    assert bbox is not None, "no ink at all"
+    dark = dark.crop(bbox)
     columns = []
-    for x in range(image.width):
-        column = alpha.crop((x, 0, x + 1, image.height)).getbbox()
-        columns.append(0 if column is None else (column[3] - column[1]) / image.height)
-    return image.width, image.height, columns
+    for x in range(dark.width):
+        column = dark.crop((x, 0, x + 1, dark.height)).getbbox()
+        columns.append(0 if column is None else (column[3] - column[1]) / dark.height)
+    return dark.width, dark.height, columns
 
 
 def assert_whole_drawing(data_uri, box):
@@ -107,6 +115,13 @@ def assert_whole_drawing(data_uri, box):
     edge = max(1, round(width * 0.06))
     assert max(columns[:edge]) >= 0.7, "the bar at the left end is missing"
     assert max(columns[-edge:]) >= 0.7, "the bar at the right end is missing"
+
+
+def shown(page):
+    """What the pad shows now, as a PNG data URI of the whole canvas."""
+    return page.evaluate(
+        "() => document.querySelector('[data-testid=signature-canvas-signature]').toDataURL()"
+    )
 
 
 def open_sign_page(page, live_server, job):
@@ -152,6 +167,7 @@ def test_customer_signature_survives_turning_the_tablet_back_and_forth(
     rotate(page, PORTRAIT)
     canvas.scroll_into_view_if_needed()
     screenshot(page, "pad-customer-portrait")
+    assert_whole_drawing(shown(page), box)
     page.get_by_test_id("customer-sign").tap()
     expect(page.get_by_test_id("locked-banner")).to_be_visible(timeout=30_000)
 
@@ -175,6 +191,8 @@ def test_a_drawing_sent_back_with_an_error_survives_the_rotation(
     expect(page.get_by_text("Le nom du signataire est obligatoire.")).to_be_visible()
     page.wait_for_timeout(SETTLE_MS)
     rotate(page, PORTRAIT)
+    # The pad shows it again, whole, on the narrower canvas.
+    assert_whole_drawing(shown(page), box)
     page.get_by_label("Nom du signataire").fill("M. Paul Girard")
     page.get_by_test_id("customer-sign").tap()
     expect(page.get_by_test_id("locked-banner")).to_be_visible(timeout=30_000)
