@@ -6,8 +6,9 @@ widget are not used: its 100 KB default limit refuses real tablet signatures (a 
 canvas at device pixel ratio 2.25 easily gives 150 KB of PNG), an empty value renders as the
 string "None", and its script clears the pad on the resize event a tablet fires ~250 ms after
 load, wiping what the customer drew. `SignatureField` below accepts what the browser sends
-(up to `MAX_SIGNATURE_BYTES`), `static/js/signature-field.js` redraws strokes from
-`toData()` on every resize or rotation, and `clean_signature()` trims the transparent borders,
+(up to `MAX_SIGNATURE_BYTES`), `static/js/signature-field.js` keeps a 3:1 pad and redraws the
+strokes from `toData()`, rescaled to the new canvas, on every resize or rotation (nothing drawn
+is cut off or lost), and `clean_signature()` trims the transparent borders,
 downscales and re-encodes the drawing as a small PNG (typically 5–15 KB) before it is stored.
 """
 
