@@ -1,4 +1,4 @@
-"""Issue 10: turning the tablet between drawing and signing keeps the whole signature.
+"""Turning the tablet between drawing and signing keeps the whole signature.
 
 The Galaxy Tab S4 is held in landscape (1138×712), the signature drawn across the whole pad, the
 tablet turned to portrait (712×1138) and the form sent. What is stored must hold every stroke.
@@ -25,7 +25,7 @@ from interventions import roles, services
 from interventions.models import SignedReport, TechnicianSignature
 from tests.e2e.conftest import login, screenshot
 from tests.factories import UserFactory
-from tests.interventions.tablet_helpers import drawn_signature, finished_job
+from tests.interventions.tablet_helpers import drawn_signature, finished_job, shown
 
 PASSWORD = "secret-pass-123"
 LANDSCAPE = {"width": 1138, "height": 712}
@@ -154,7 +154,9 @@ def test_customer_signature_survives_turning_the_tablet_back_and_forth(
 ):
     page = landscape_tablet
     karim, job = job_awaiting_signature
-    services.report_sign_technician(intervention=job, actor=karim, image=drawn_signature())
+    services.report_sign_technician(
+        intervention=job, actor=karim, image=drawn_signature(), shown_sha256=shown(job)
+    )
     open_sign_page(page, live_server, job)
 
     page.get_by_label("Nom du signataire").fill("Mme Claire Roux")
@@ -183,7 +185,9 @@ def test_a_drawing_sent_back_with_an_error_survives_the_rotation(
     typed, the form sent again: the stored image is still the whole drawing."""
     page = landscape_tablet
     karim, job = job_awaiting_signature
-    services.report_sign_technician(intervention=job, actor=karim, image=drawn_signature())
+    services.report_sign_technician(
+        intervention=job, actor=karim, image=drawn_signature(), shown_sha256=shown(job)
+    )
     open_sign_page(page, live_server, job)
 
     box = draw(page, page.get_by_test_id("signature-canvas-signature"))
@@ -206,7 +210,9 @@ def test_clear_and_empty_pad_after_a_rotation(
 ):
     page = landscape_tablet
     karim, job = job_awaiting_signature
-    services.report_sign_technician(intervention=job, actor=karim, image=drawn_signature())
+    services.report_sign_technician(
+        intervention=job, actor=karim, image=drawn_signature(), shown_sha256=shown(job)
+    )
     open_sign_page(page, live_server, job)
     sign_url = page.url
 
