@@ -25,7 +25,8 @@ from interventions import roles, services
 from interventions.models import SignedReport, TechnicianSignature
 from tests.e2e.conftest import login, screenshot
 from tests.factories import UserFactory
-from tests.interventions.tablet_helpers import drawn_signature, finished_job, shown
+from tests.interventions.tablet_helpers import drawn_signature, finished_job
+from tests.interventions.tablet_helpers import shown as shown_content
 
 PASSWORD = "secret-pass-123"
 LANDSCAPE = {"width": 1138, "height": 712}
@@ -155,7 +156,7 @@ def test_customer_signature_survives_turning_the_tablet_back_and_forth(
     page = landscape_tablet
     karim, job = job_awaiting_signature
     services.report_sign_technician(
-        intervention=job, actor=karim, image=drawn_signature(), shown_sha256=shown(job)
+        intervention=job, actor=karim, image=drawn_signature(), shown_sha256=shown_content(job)
     )
     open_sign_page(page, live_server, job)
 
@@ -186,7 +187,7 @@ def test_a_drawing_sent_back_with_an_error_survives_the_rotation(
     page = landscape_tablet
     karim, job = job_awaiting_signature
     services.report_sign_technician(
-        intervention=job, actor=karim, image=drawn_signature(), shown_sha256=shown(job)
+        intervention=job, actor=karim, image=drawn_signature(), shown_sha256=shown_content(job)
     )
     open_sign_page(page, live_server, job)
 
@@ -211,7 +212,7 @@ def test_clear_and_empty_pad_after_a_rotation(
     page = landscape_tablet
     karim, job = job_awaiting_signature
     services.report_sign_technician(
-        intervention=job, actor=karim, image=drawn_signature(), shown_sha256=shown(job)
+        intervention=job, actor=karim, image=drawn_signature(), shown_sha256=shown_content(job)
     )
     open_sign_page(page, live_server, job)
     sign_url = page.url
