@@ -1317,7 +1317,10 @@ def amendment_request(request, pk: int):
     from .billing_forms import AmendmentRequestForm
 
     intervention = selectors.get_intervention_for(request.user, pk)
-    form = AmendmentRequestForm(request.POST)
+    signed = selectors.latest_signed_version(intervention)
+    form = AmendmentRequestForm(
+        request.POST, signed_billable=signed.snapshot["billable"] if signed else None
+    )
     if form.is_valid():
         try:
             amendment = amendments.amendment_request(

@@ -7,6 +7,7 @@ not billable needs an amendment (a new version, signed again by the customer, ow
 import csv
 import html
 import io
+import re
 import subprocess
 from decimal import Decimal
 
@@ -351,6 +352,31 @@ def test_amendment_sign_is_atomic_when_the_pdf_fails(job, manager, technician, m
     assert job.billable_labour is False and job.billing_overrides == {}
 
 
+def test_amendment_sign_is_atomic_when_the_last_write_fails(
+    job, manager, technician, monkeypatch, settings
+):
+    """Everything is written or nothing: the flags, the signed row, the stored PDF file."""
+    amendment = request_labour(job, manager)
+
+    class Broken:
+        Kind = InterventionEvent.Kind
+
+        class objects:  # noqa: N801 - stands in for the model manager
+            @staticmethod
+            def create(**kwargs):
+                raise RuntimeError("database went away")
+
+    monkeypatch.setattr(amendments, "InterventionEvent", Broken)
+    with pytest.raises(RuntimeError):
+        sign(amendment, technician)
+    amendment.refresh_from_db()
+    assert amendment.signed_at is None and amendment.sha256 == "" and not amendment.pdf
+    job.refresh_from_db()
+    assert job.billable_labour is False and job.billing_overrides == {}
+    stored = sorted(p.name for p in (settings.MEDIA_ROOT / "reports").rglob("*.pdf"))
+    assert stored == [f"{job.number}.pdf"]
+
+
 def test_signed_amendment_is_frozen(job, manager, technician):
     amendment = sign(request_labour(job, manager), technician)
     amendment.reason = "Autre motif"
@@ -370,3 +396,146 @@ def test_verify_report_command_reports_every_version(job, manager, technician):
     assert "version 1" in text and "version 2" in text
     assert amendment.sha256 in text and job.signed_report.sha256 in text
     assert text.count("INTACT") == 2
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+def test_manager_requests_an_amendment_from_the_detail_page(job, manager, client):
+    client.force_login(manager)
+    detail = reverse("interventions-detail", args=[job.pk])
+    page = client.get(detail).content.decode()
+    assert "Demander un avenant" in page
+    url = reverse("interventions-amendment-request", args=[job.pk])
+
+    response = client.post(url, {"items": ["labour"], "reason": "  "})
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert "Dites pourquoi le rapport est modifié par un avenant." in page
+    assert re.search(r'value="labour"[^>]*checked', page)
+    assert not re.search(r'value="travel"[^>]*checked', page)
+    response = client.post(url, {"reason": "Intervention le samedi"})
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert "Choisissez au moins un élément à rendre facturable." in page
+    assert "Intervention le samedi</textarea>" in page
+    assert not ReportAmendment.objects.exists()
+
+    response = client.post(url, {"items": ["labour"], "reason": "Intervention le samedi"})
+    assert response.status_code == 302
+    amendment = ReportAmendment.objects.get()
+    assert amendment.version == 2 and amendment.requested_by == manager
+    assert amendment.changes == {"labour": {"from": False, "to": True}}
+    page = html.unescape(client.get(detail).content.decode())
+    assert "L'avenant n°\u00a02 attend la signature du client\u00a0: Intervention le samedi" in page
+    assert reverse("interventions-amendment-sign", args=[job.pk]) in page
+    assert "Demander un avenant" not in page  # one pending at a time
+
+
+def test_amendment_form_offers_only_items_not_billable_in_the_signed_report(job, manager, client):
+    client.force_login(manager)
+    form = client.get(reverse("interventions-detail", args=[job.pk])).context["amendment_form"]
+    assert [value for value, _label in form.fields["items"].choices] == ["travel", "labour"]
+
+
+@pytest.mark.parametrize("who", ["dispatcher", "technician"])
+def test_only_managers_request_amendments(job, client, request, who):
+    client.force_login(request.getfixturevalue(who))
+    response = client.post(
+        reverse("interventions-amendment-request", args=[job.pk]),
+        {"items": ["labour"], "reason": "Oubli"},
+    )
+    assert response.status_code == 403
+    assert not ReportAmendment.objects.exists()
+
+
+def test_technician_has_the_amendment_signed_on_the_tablet(job, manager, technician, client):
+    request_labour(job, manager, reason="Intervention le samedi")
+    client.force_login(technician)
+    work = client.get(reverse("interventions-work", args=[job.pk])).content.decode()
+    url = reverse("interventions-amendment-sign", args=[job.pk])
+    assert url in work
+    page = html.unescape(client.get(url).content.decode())
+    assert "Avenant n°\u00a02 au rapport " + job.number in page
+    assert "Main-d'œuvre" in page and "non facturable" in page
+    assert "Intervention le samedi" in page
+    assert 'data-testid="signature-canvas-signature"' in page
+
+    response = client.post(url, {"signatory_name": "Mme Roux", "signature": ""})
+    assert response.status_code == 400
+    page = html.unescape(response.content.decode())
+    assert "La signature est vide" in page
+    assert 'value="Mme Roux"' in page
+    assert ReportAmendment.objects.get().signed_at is None
+
+    response = client.post(url, {"signatory_name": "Mme Roux", "signature": drawn_signature()})
+    assert response.status_code == 302
+    assert response.url == reverse("interventions-work", args=[job.pk])
+    amendment = ReportAmendment.objects.get()
+    assert amendment.signed_at is not None
+    assert amendment.snapshot["amendment"]["signature"]["name"] == "Mme Roux"
+    job.refresh_from_db()
+    assert job.billable_labour is True
+
+
+def test_manager_has_the_amendment_signed_later(job, manager, client):
+    request_labour(job, manager)
+    client.force_login(manager)
+    url = reverse("interventions-amendment-sign", args=[job.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"signatory_name": "M. Petit", "signature": drawn_signature()})
+    assert response.status_code == 302
+    assert response.url == reverse("interventions-detail", args=[job.pk])
+    assert ReportAmendment.objects.get().signed_at is not None
+
+
+def test_amendment_sign_page_access(job, manager, other_technician, dispatcher, client):
+    request_labour(job, manager)
+    url = reverse("interventions-amendment-sign", args=[job.pk])
+    client.force_login(other_technician)
+    assert client.get(url).status_code == 404
+    assert client.post(
+        url, {"signatory_name": "X", "signature": drawn_signature()}
+    ).status_code == (404)
+    client.force_login(dispatcher)
+    assert client.get(url).status_code == 403
+    assert ReportAmendment.objects.get().signed_at is None
+
+
+def test_each_version_pdf_is_downloaded_byte_for_byte(job, manager, technician, client):
+    amendment = sign(request_labour(job, manager), technician)
+    client.force_login(manager)
+
+    def download(version):
+        url = reverse("interventions-report-version-pdf", args=[job.pk, version])
+        return client.get(url)
+
+    assert b"".join(download(1).streaming_content) == job.signed_report.pdf.read()
+    assert b"".join(download(2).streaming_content) == amendment.pdf.read()
+    assert download(3).status_code == 404
+    page = client.get(reverse("interventions-detail", args=[job.pk])).content.decode()
+    assert reverse("interventions-report-version-pdf", args=[job.pk, 2]) in page
+
+
+def test_verify_page_lists_the_versions(job, manager, technician, client):
+    amendment = sign(request_labour(job, manager, reason="Intervention le samedi"), technician)
+    response = client.get(reverse("reports-verify", args=[job.number]))
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 200
+    assert page.count('<tr data-version="') == 2
+    assert job.signed_report.content_sha256 in page
+    assert amendment.content_sha256 in page
+    assert "rapport d'origine" in page and "avenant n°\u00a02" in page
+    assert "Main-d'œuvre → facturable" in page and "Intervention le samedi" in page
+    assert page.count(">intact<") == 2
+    assert "Intact." in page
+
+
+def test_verify_page_flags_an_altered_amendment(job, manager, technician, client):
+    amendment = sign(request_labour(job, manager), technician)
+    ReportAmendment.objects.filter(pk=amendment.pk).update(reason="Autre motif")  # unchanged
+    snapshot = dict(amendment.snapshot, remarks="ajouté après coup")
+    ReportAmendment.objects.filter(pk=amendment.pk).update(snapshot=snapshot)
+    page = html.unescape(client.get(reverse("reports-verify", args=[job.number])).content.decode())
+    assert "Altéré !" in page
+    assert page.count(">intact<") == 1 and page.count(">altéré<") == 1
