@@ -90,10 +90,14 @@ def contracts_with_planned_visits(year: int) -> QuerySet[Contract]:
     )
 
 
-def report_versions(intervention: Intervention) -> list[SignedReport | ReportAmendment]:
+def report_versions(
+    intervention: Intervention, *, original: SignedReport | None = None
+) -> list[SignedReport | ReportAmendment]:
     """The signed versions of the report, oldest first: the original (version 1), then each
-    signed amendment (2, 3, …). Empty before the customer signs."""
-    original = SignedReport.objects.filter(intervention=intervention).first()
+    signed amendment (2, 3, …). Empty before the customer signs. `original`: the signed report
+    when the caller already has it (one query less)."""
+    if original is None:
+        original = SignedReport.objects.filter(intervention=intervention).first()
     if original is None:
         return []
     amendments = ReportAmendment.objects.filter(

@@ -556,7 +556,7 @@ def report_verify(request, number: str):
         SignedReport.objects.select_related("intervention"), intervention__number=number
     )
     versions = []
-    for version in selectors.report_versions(report.intervention):
+    for version in selectors.report_versions(report.intervention, original=report):
         changes = (
             [(flag_label(flag), change["to"]) for flag, change in (version.changes or {}).items()]
             if version.is_amendment
@@ -568,7 +568,7 @@ def report_verify(request, number: str):
         "interventions/report_verify.html",
         {
             "report": report,
-            "check": report_check(report),
+            "check": versions[0][1],
             "versions": versions,
             "all_intact": all(check.intact for _v, check, _c in versions),
         },
