@@ -11,6 +11,10 @@ Who decides what (written down in README, "Facturation et pilotage"):
   hold this decision; `services.billing_refresh` writes them when the report is frozen at
   signature, when the technician records an observation and on every manager override.
   Billing reads the stored flags only.
+* After signature, billing follows the latest signed version of the report
+  (`selectors.latest_signed_version`): a manager may waive an item it marks billable, but making
+  billable an item it marks not billable needs an amendment signed by the customer
+  (`amendments`), which writes its flags as overrides marked with its version.
 
 Amounts of a signed intervention come from its frozen report (`SignedReport.snapshot`): time on
 site, km, visits and parts as the customer signed them; live data only when there is no snapshot.
@@ -30,10 +34,14 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
+    OuterRef,
     QuerySet,
+    Subquery,
     Sum,
+    Value,
 )
 from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Coalesce
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -124,9 +132,16 @@ def decide(intervention: Intervention) -> dict[str, Decision]:
         if override is None:
             result[flag] = proposal[flag]
         else:
+            if override.get("amendment"):
+                reason = _("amendment no. %(version)s signed by the customer: %(reason)s") % {
+                    "version": override["amendment"],
+                    "reason": override["reason"],
+                }
+            else:
+                reason = _("manager's decision: %(reason)s") % {"reason": override["reason"]}
             result[flag] = Decision(
                 bool(override["value"]),
-                _("manager's decision: %(reason)s") % {"reason": override["reason"]},
+                reason,
                 overridden=True,
                 proposed=proposal[flag].billable,
             )
@@ -314,6 +329,8 @@ class BillingLine:
     flags: dict[str, bool]
     facts: Facts
     amounts: Amounts
+    # The signed version of the report billing follows (1 = original, 2… = amendments).
+    report_version: int = 1
 
 
 @dataclass
@@ -409,7 +426,18 @@ _VALUES = (
     "figures__parts_price",
     "figures__parts_cost",
     "figures__parts_quantity",
+    "report_version",
 )
+
+
+def _latest_version():
+    """The latest signed version of each intervention's report, as a column."""
+    from .models import ReportAmendment
+
+    newest = ReportAmendment.objects.filter(
+        intervention=OuterRef("pk"), signed_at__isnull=False
+    ).order_by("-version")
+    return Coalesce(Subquery(newest.values("version")[:1]), Value(1))
 
 
 def billing_lines(qs: QuerySet[Intervention], *, chunk_size: int = 2000) -> Iterator[BillingLine]:
@@ -421,7 +449,10 @@ def billing_lines(qs: QuerySet[Intervention], *, chunk_size: int = 2000) -> Iter
     """
     book = RatesBook()
     rows = (
-        qs.annotate(snap_contract=KeyTextTransform("number", "contract_snapshot"))
+        qs.annotate(
+            snap_contract=KeyTextTransform("number", "contract_snapshot"),
+            report_version=_latest_version(),
+        )
         .values_list(*_VALUES)
         .iterator(chunk_size=chunk_size)
     )
@@ -448,6 +479,7 @@ def billing_lines(qs: QuerySet[Intervention], *, chunk_size: int = 2000) -> Iter
         parts_price,
         parts_cost,
         parts_quantity,
+        report_version,
     ) in rows:
         if minutes is None:
             facts = facts_for(Intervention.objects.get(pk=pk))
@@ -469,6 +501,7 @@ def billing_lines(qs: QuerySet[Intervention], *, chunk_size: int = 2000) -> Iter
             flags,
             facts,
             compute_amounts(facts, flags, book.for_contract(contract_id)),
+            report_version,
         )
 
 
@@ -480,6 +513,7 @@ def export_header(*, with_costs: bool = True) -> list[str]:
     header = [
         _("Number"),
         pgettext("intervention", "Signed on"),
+        _("Report version"),
         _("Client number"),
         _("Client"),
         _("Contract"),
@@ -514,6 +548,7 @@ def export_rows(lines: Iterable[BillingLine], *, with_costs: bool = True) -> Ite
         row = [
             line.number,
             signed,
+            line.report_version,
             line.client_number,
             line.client_name,
             line.contract_number,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from clients.models import Client, Contract
 
 from .models import BillingRates, ContractRates
+from .signatures import SignatureField
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -101,3 +102,41 @@ class ContractRatesForm(forms.ModelForm):
     class Meta:
         model = ContractRates
         fields = ["contract", "hourly_rate", "travel_per_km", "travel_flat_fee"]
+
+
+class AmendmentRequestForm(forms.Form):
+    """Items to make billable by an amendment to the signed report, and why."""
+
+    items = forms.MultipleChoiceField(
+        label=_("Items to make billable"),
+        choices=[("travel", _("Travel")), ("labour", _("Labour")), ("parts", _("Parts"))],
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one item to make billable.")},
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 1000}),
+        error_messages={"required": _("Say why the report is amended.")},
+    )
+
+    def __init__(self, *args, signed_billable: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if signed_billable is not None:
+            # Only what the signed version marks not billable can be amended.
+            self.fields["items"].choices = [
+                (flag, label)
+                for flag, label in self.fields["items"].choices
+                if not signed_billable.get(flag)
+            ]
+
+
+class AmendmentSignatureForm(forms.Form):
+    """The customer signs an amendment (same signature pad as the report)."""
+
+    signatory_name = forms.CharField(
+        label=_("Signatory's name"),
+        max_length=150,
+        error_messages={"required": _("The signatory's name is required.")},
+    )
+    signature = SignatureField(label=_("Customer's signature"))

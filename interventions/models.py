@@ -486,6 +486,97 @@ class SignedReport(models.Model):
     def delete(self, *args, **kwargs):
         raise ValidationError(_("A signed report can never be deleted."))
 
+    # The original is version 1 of the report; amendments are 2, 3, … (`ReportAmendment`).
+    version = 1
+    is_amendment = False
+
+
+def report_amendment_path(instance: "ReportAmendment", filename: str) -> str:
+    return f"reports/{instance.intervention.year}/{filename}"
+
+
+class ReportAmendment(models.Model):
+    """A new version (2, 3, …) of a signed report that makes billable an item the signed
+    version marks not billable; the customer signs it again.
+
+    The original `SignedReport` (`amends`) is never touched and stays verifiable. Requested by a
+    manager (`services.amendment_request`): pending, `changes` + `reason` only. Signed by the
+    customer (`services.amendment_sign`): `snapshot` (the previous version's snapshot with
+    `billable` updated and an "amendment" section), `pdf`, `sha256`, `content_sha256`,
+    `signed_at` are written once, in the same transaction as the new billable flags. From then on
+    the row can never be changed or deleted. One pending amendment per intervention at a time.
+    """
+
+    intervention = models.ForeignKey(
+        Intervention,
+        on_delete=models.PROTECT,
+        related_name="amendments",
+        verbose_name=_("intervention"),
+    )
+    amends = models.ForeignKey(
+        SignedReport,
+        on_delete=models.PROTECT,
+        related_name="amendments",
+        verbose_name=_("original signed report"),
+    )
+    version = models.PositiveSmallIntegerField(_("version"))
+    # {"labour": {"from": false, "to": true}, ...}
+    changes = models.JSONField(_("changes"))
+    reason = models.TextField(_("reason"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    snapshot = models.JSONField(_("frozen amended report"), null=True, blank=True)
+    pdf = models.FileField(_("signed PDF"), upload_to=report_amendment_path, blank=True)
+    sha256 = models.CharField(_("SHA-256 of the PDF"), max_length=64, blank=True, default="")
+    content_sha256 = models.CharField(
+        _("SHA-256 of the signed content"), max_length=64, blank=True, default=""
+    )
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+
+    is_amendment = True
+
+    class Meta:
+        ordering = ["intervention", "version"]
+        verbose_name = _("report amendment")
+        verbose_name_plural = _("report amendments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["intervention", "version"], name="amendment_version_per_intervention"
+            ),
+            models.UniqueConstraint(
+                fields=["intervention"],
+                condition=Q(signed_at__isnull=True),
+                name="amendment_one_pending_per_intervention",
+            ),
+            models.CheckConstraint(condition=Q(version__gte=2), name="amendment_version_from_2"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.intervention.number} v{self.version}"
+
+    def save(self, *args, **kwargs):
+        if self._signed_in_database():
+            raise ValidationError(_("A signed amendment can never be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self.signed_at is not None or self._signed_in_database():
+            raise ValidationError(_("A signed amendment can never be deleted."))
+        return super().delete(*args, **kwargs)
+
+    def _signed_in_database(self) -> bool:
+        return (
+            self.pk is not None
+            and type(self).objects.filter(pk=self.pk, signed_at__isnull=False).exists()
+        )
+
 
 class TechnicianSignature(models.Model):
     """The technician's signature, kept from the moment they sign until the customer signs.

@@ -440,6 +440,7 @@ def report_context(snapshot: dict, *, draft: bool, shares: Shares | None = None)
                 sig[key] = None
         signatures = {**signatures, who: sig}
 
+    amendment = _amendment_context(s.get("amendment"), images)
     equipment = s.get("equipment")
     number = s.get("number", "")
     fingerprint = content_fingerprint(s)
@@ -489,6 +490,35 @@ def report_context(snapshot: dict, *, draft: bool, shares: Shares | None = None)
         "fingerprint": fingerprint,
         "verify_url": verify_url(number) if number else "",
         "legal": _legal_sentence(),
+        "amendment": amendment,
+    }
+
+
+def _amendment_context(amendment: dict | None, images: dict) -> dict | None:
+    """What an amended version prints about itself (see `amendments.amendment_snapshot`):
+    which version it amends (with that version's printed fingerprint), what changed, why, and
+    the customer's new signature (served by the fetcher like the others)."""
+    if not amendment:
+        return None
+    from .billing import flag_label
+
+    signature = dict(amendment.get("signature") or {})
+    signature["when"] = _dt(signature.get("signed_at"))
+    if str(signature.get("image") or "").startswith("data:image/"):
+        images["amendment-image"] = signature["image"]
+        signature["image"] = "report-image:amendment-image"
+    else:
+        signature["image"] = None
+    return {
+        "version": amendment.get("version"),
+        "amends": amendment.get("amends") or {},
+        "changes": [
+            {"label": flag_label(flag), "from": change.get("from"), "to": change.get("to")}
+            for flag, change in (amendment.get("changes") or {}).items()
+        ],
+        "reason": amendment.get("reason", ""),
+        "requested_by": amendment.get("requested_by", ""),
+        "signature": signature,
     }
 
 
@@ -519,13 +549,19 @@ def _metadata(snapshot: dict, draft: bool) -> dict:
     title = _("Intervention report %(number)s") % {"number": snapshot.get("number", "")}
     if draft:
         title += " — " + _("DRAFT — not signed")
+    amendment = snapshot.get("amendment") or {}
+    if amendment:
+        title = _("Amendment no. %(version)s to report %(number)s") % {
+            "version": amendment.get("version"),
+            "number": snapshot.get("number", ""),
+        }
     return {
         "title": title,
         "author": company.get("name", ""),
         "subject": " — ".join(
             x for x in (client.get("name", ""), (snapshot.get("object") or "")[:200]) if x
         ),
-        "created": snapshot.get("signed_at") or "",
+        "created": amendment.get("signed_at") or snapshot.get("signed_at") or "",
     }
 
 

@@ -9,7 +9,14 @@ from django.shortcuts import get_object_or_404
 from clients.models import Contract
 
 from . import roles
-from .models import CLOSED_STATUSES, Channel, Intervention, Status
+from .models import (
+    CLOSED_STATUSES,
+    Channel,
+    Intervention,
+    ReportAmendment,
+    SignedReport,
+    Status,
+)
 
 
 def visible_interventions(user) -> QuerySet[Intervention]:
@@ -81,3 +88,38 @@ def contracts_with_planned_visits(year: int) -> QuerySet[Contract]:
         )
         .order_by("client__name", "number")
     )
+
+
+def report_versions(
+    intervention: Intervention, *, original: SignedReport | None = None
+) -> list[SignedReport | ReportAmendment]:
+    """The signed versions of the report, oldest first: the original (version 1), then each
+    signed amendment (2, 3, …). Empty before the customer signs. `original`: the signed report
+    when the caller already has it (one query less)."""
+    if original is None:
+        original = SignedReport.objects.filter(intervention=intervention).first()
+    if original is None:
+        return []
+    amendments = ReportAmendment.objects.filter(
+        intervention=intervention, signed_at__isnull=False
+    ).order_by("version")
+    return [original, *amendments]
+
+
+def latest_signed_version(intervention: Intervention) -> SignedReport | ReportAmendment | None:
+    """The version billing follows: the last signed amendment, else the original signed report,
+    else None (not signed yet). Both kinds have `version`, `snapshot`, `pdf`, `sha256`,
+    `content_sha256` and `signed_at`."""
+    amendment = (
+        ReportAmendment.objects.filter(intervention=intervention, signed_at__isnull=False)
+        .order_by("-version")
+        .first()
+    )
+    if amendment is not None:
+        return amendment
+    return SignedReport.objects.filter(intervention=intervention).first()
+
+
+def pending_amendment(intervention: Intervention) -> ReportAmendment | None:
+    """The amendment waiting for the customer's signature, if any (at most one)."""
+    return ReportAmendment.objects.filter(intervention=intervention, signed_at__isnull=True).first()

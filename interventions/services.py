@@ -880,11 +880,30 @@ def out_of_conditions_record(
     return intervention
 
 
+def _apply_signed_billing(intervention: Intervention, flags: dict[str, bool]) -> None:
+    """The one place that writes `billable_*` on a signed intervention (a waiver, or a signed
+    amendment): whatever guards that write (a database permit) belongs here."""
+    changed = []
+    for flag, value in flags.items():
+        if getattr(intervention, f"billable_{flag}") != value:
+            setattr(intervention, f"billable_{flag}", value)
+            changed.append(f"billable_{flag}")
+    intervention.save(update_fields=["billing_overrides", *changed, "updated_at"])
+
+
 def billing_override(
     *, intervention: Intervention, actor, flag: str, billable: bool, reason: str
 ) -> Intervention:
-    """A manager decides whether `flag` (travel / labour / parts) is billed, saying why."""
-    from .billing import FLAGS, propose
+    """A manager decides whether `flag` (travel / labour / parts) is billed, saying why.
+
+    Before signature the decision is free. Once signed, billing follows the latest signed
+    version of the report (`selectors.latest_signed_version`): the manager may waive an item it
+    marks billable (a commercial gesture) or take a waiver back, but an item it marks not
+    billable can only become billable through an amendment the customer signs
+    (`amendments.amendment_request`).
+    """
+    from .billing import FLAGS, flag_label, propose
+    from .selectors import latest_signed_version
 
     if flag not in FLAGS:
         raise ValidationError({"flag": _("Unknown billing item.")})
@@ -899,6 +918,15 @@ def billing_override(
                 % {"number": locked.number, "status": locked.get_status_display()}
             )
         before = getattr(locked, f"billable_{flag}")
+        signed = latest_signed_version(locked) if locked.status == Status.SIGNED else None
+        if signed is not None and billable and not signed.snapshot["billable"].get(flag):
+            raise ValidationError(
+                _(
+                    "The signed report (version %(version)s) marks “%(item)s” as not billable: "
+                    "to bill it, request an amendment to the report, which the customer signs."
+                )
+                % {"version": signed.version, "item": flag_label(flag)}
+            )
         overrides = dict(locked.billing_overrides or {})
         overrides[flag] = {
             "value": bool(billable),
@@ -907,8 +935,11 @@ def billing_override(
             "at": timezone.now().isoformat(),
         }
         locked.billing_overrides = overrides
-        locked.save(update_fields=["billing_overrides", "updated_at"])
-        billing_refresh(intervention=locked)
+        if signed is not None:
+            _apply_signed_billing(locked, {flag: bool(billable)})
+        else:
+            locked.save(update_fields=["billing_overrides", "updated_at"])
+            billing_refresh(intervention=locked)
         InterventionEvent.objects.create(
             intervention=locked,
             kind=InterventionEvent.Kind.BILLING,

@@ -148,3 +148,22 @@ urlpatterns += [
     ),
     path("interventions/<int:pk>/unbill/", views.intervention_unbill, name="interventions-unbill"),
 ]
+
+urlpatterns += [
+    # Amendments to a signed report (issue 10)
+    path(
+        "interventions/<int:pk>/amendment/",
+        views.amendment_request,
+        name="interventions-amendment-request",
+    ),
+    path(
+        "interventions/<int:pk>/amendment/sign/",
+        views.amendment_sign,
+        name="interventions-amendment-sign",
+    ),
+    path(
+        "interventions/<int:pk>/report-v<int:version>.pdf",
+        views.report_version_download,
+        name="interventions-report-version-pdf",
+    ),
+]

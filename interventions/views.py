@@ -548,14 +548,30 @@ def report_preview(request, pk: int):
 
 
 def report_verify(request, number: str):
-    """Public check of a signed report: number, date, status and whether the file is intact."""
+    """Public check of a signed report: number, date, status and whether the file is intact,
+    for every signed version (the original, then each amendment with what it changed)."""
+    from .billing import flag_label
+
     report = get_object_or_404(
         SignedReport.objects.select_related("intervention"), intervention__number=number
     )
+    versions = []
+    for version in selectors.report_versions(report.intervention, original=report):
+        changes = (
+            [(flag_label(flag), change["to"]) for flag, change in (version.changes or {}).items()]
+            if version.is_amendment
+            else []
+        )
+        versions.append((version, report_check(version), changes))
     response = render(
         request,
         "interventions/report_verify.html",
-        {"report": report, "check": report_check(report)},
+        {
+            "report": report,
+            "check": versions[0][1],
+            "versions": versions,
+            "all_intact": all(check.intact for _v, check, _c in versions),
+        },
     )
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
@@ -614,6 +630,7 @@ def _work_context(job: Intervention, **extra) -> dict:
         "children": list(job.children.all()),
         "additional_form": tablet_forms.AdditionalRequestForm(),
         "follow_up_form": tablet_forms.FollowUpForm(),
+        "pending_amendment": selectors.pending_amendment(job) if job.is_locked else None,
         **_parts_context(job),
     }
     context.update(extra)
@@ -1051,10 +1068,33 @@ def billing_panel_context(request, intervention, **forms) -> dict:
         )
     if user.is_superuser and intervention.status == Status.BILLED:
         context["unbill_form"] = forms.get("unbill_form") or UnbillForm()
+    context.update(_amendment_context(request, intervention, role, forms.get("amendment_form")))
     return context
 
 
-BILLING_FORMS = ("conditions_form", "override_form", "unbill_form")
+def _amendment_context(request, intervention, role, failed_form) -> dict:
+    """The report's signed versions (everyone who sees the page), the pending amendment, and
+    for a manager of a signed intervention the "request an amendment" form."""
+    from .billing_forms import AmendmentRequestForm
+
+    if not intervention.is_locked:
+        return {}
+    versions = selectors.report_versions(intervention)
+    context = {
+        "report_versions": versions,
+        "pending_amendment": selectors.pending_amendment(intervention),
+        "can_sign_amendment": role == roles.MANAGER
+        or (role == roles.TECHNICIAN and intervention.technician_id == request.user.pk),
+    }
+    if role == roles.MANAGER and intervention.status == Status.SIGNED and versions:
+        signed_billable = versions[-1].snapshot["billable"]
+        form = failed_form or AmendmentRequestForm(signed_billable=signed_billable)
+        if form.fields["items"].choices:
+            context["amendment_form"] = form
+    return context
+
+
+BILLING_FORMS = ("conditions_form", "override_form", "unbill_form", "amendment_form")
 
 
 def _detail_with_errors(request, intervention, **forms):
@@ -1283,4 +1323,125 @@ def billing_rates(request):
             "contract_rates": ContractRates.objects.select_related("contract__client"),
         },
         status=400 if request.method == "POST" else 200,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Amendments to a signed report (issue 10): rules in `amendments`.
+
+
+@require_POST
+@role_required(roles.MANAGER)
+def amendment_request(request, pk: int):
+    from . import amendments
+    from .billing_forms import AmendmentRequestForm
+
+    intervention = selectors.get_intervention_for(request.user, pk)
+    signed = selectors.latest_signed_version(intervention)
+    form = AmendmentRequestForm(
+        request.POST, signed_billable=signed.snapshot["billable"] if signed else None
+    )
+    if form.is_valid():
+        try:
+            amendment = amendments.amendment_request(
+                intervention=intervention,
+                actor=request.user,
+                changes=dict.fromkeys(form.cleaned_data["items"], True),
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("Amendment no. %(version)s requested: the customer must now sign it.")
+                % {"version": amendment.version},
+            )
+            return redirect(reverse("interventions-detail", args=[pk]) + "#report-versions")
+    return _detail_with_errors(request, intervention, amendment_form=form)
+
+
+def _amendment_job(request, pk: int) -> Intervention:
+    """A manager reaches any intervention; a technician only a job assigned to them (else 404)."""
+    if roles.user_role(request.user) == roles.TECHNICIAN:
+        return _my_job(request, pk)
+    return selectors.get_intervention_for(request.user, pk)
+
+
+@role_required(roles.TECHNICIAN, roles.MANAGER)
+def amendment_sign(request, pk: int):
+    """The customer signs the pending amendment: on the technician's tablet, or later with a
+    manager. The page shows what changes and why before the signature."""
+    from . import amendments
+    from .billing_forms import AmendmentSignatureForm
+
+    job = _amendment_job(request, pk)
+    on_tablet = roles.user_role(request.user) == roles.TECHNICIAN
+    back = _work_url(job) if on_tablet else reverse("interventions-detail", args=[pk])
+    amendment = selectors.pending_amendment(job)
+    if amendment is None:
+        messages.info(request, _("No amendment is awaiting the customer's signature."))
+        return redirect(back)
+    form = AmendmentSignatureForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            amendments.amendment_sign(
+                amendment=amendment,
+                actor=request.user,
+                signatory_name=form.cleaned_data["signatory_name"],
+                image=form.cleaned_data["signature"],
+            )
+        except ValidationError as error:
+            if hasattr(error, "error_dict"):
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("Amendment no. %(version)s signed. Its PDF is stored.")
+                % {"version": amendment.version},
+            )
+            return redirect(back)
+    from .billing import flag_label
+
+    return render(
+        request,
+        "interventions/amendment_sign.html",
+        {
+            "intervention": job,
+            "amendment": amendment,
+            "changes": [
+                (flag_label(flag), change["from"], change["to"])
+                for flag, change in amendment.changes.items()
+            ],
+            "base": selectors.latest_signed_version(job),
+            "form": form,
+            "back": back,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@role_required(roles.DISPATCHER, roles.TECHNICIAN, roles.MANAGER)
+def report_version_download(request, pk: int, version: int):
+    """The stored PDF of one signed version (1 = the original), byte for byte."""
+    from .models import ReportAmendment
+
+    intervention = selectors.get_intervention_for(request.user, pk)
+    if version == 1:
+        report = get_object_or_404(SignedReport, intervention=intervention)
+    else:
+        report = get_object_or_404(
+            ReportAmendment, intervention=intervention, version=version, signed_at__isnull=False
+        )
+    return FileResponse(
+        report.pdf.open("rb"),
+        content_type="application/pdf",
+        filename=f"rapport-{intervention.number}-v{version}.pdf",
     )
