@@ -2,6 +2,7 @@
 
 import datetime
 import hashlib
+from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -17,6 +18,7 @@ from .models import (
     BillingRates,
     Channel,
     ContractRates,
+    IntegrityPermit,
     Intervention,
     InterventionCounter,
     InterventionEvent,
@@ -369,6 +371,7 @@ def report_freeze(
     `signatures` = {"technician": {"name", "signed_at", "image"}, "customer": {"name",
     "signed_at", "image", "stamp"}} where images are PNG/JPEG data URIs (see snapshot.py).
     """
+    from .billing import figures_from_snapshot, snapshot_figures
     from .pdf import content_fingerprint, frozen_copy, prepare_signatures, render_report_pdf
     from .snapshot import report_snapshot
 
@@ -387,6 +390,7 @@ def report_freeze(
         snapshot["signed_at"] = signed_at.isoformat()
         # Stored trimmed and downscaled to their printed size: smaller, faster to render.
         snapshot["signatures"] = prepare_signatures(signatures)
+        snapshot["figures"] = snapshot_figures(figures_from_snapshot(snapshot, locked))
         snapshot = frozen_copy(snapshot)
         pdf_bytes = render_report_pdf(snapshot, draft=False)
         report = SignedReport(
@@ -815,6 +819,17 @@ def out_of_conditions_record(
     return intervention
 
 
+@contextmanager
+def signed_billing_change(intervention: Intervention, *, reason: str):
+    """Open the database's one door in a signed report (interventions/integrity.py): its billing
+    columns may change inside this block, in this transaction only. The permit row is deleted
+    before commit, so no other transaction ever sees it; on an error it is rolled back."""
+    with transaction.atomic():
+        permit = IntegrityPermit.objects.create(intervention=intervention, reason=reason[:200])
+        yield
+        permit.delete()
+
+
 def billing_override(
     *, intervention: Intervention, actor, flag: str, billable: bool, reason: str
 ) -> Intervention:
@@ -842,8 +857,9 @@ def billing_override(
             "at": timezone.now().isoformat(),
         }
         locked.billing_overrides = overrides
-        locked.save(update_fields=["billing_overrides", "updated_at"])
-        billing_refresh(intervention=locked)
+        with signed_billing_change(locked, reason=reason):
+            locked.save(update_fields=["billing_overrides", "updated_at"])
+            billing_refresh(intervention=locked)
         InterventionEvent.objects.create(
             intervention=locked,
             kind=InterventionEvent.Kind.BILLING,

@@ -31,6 +31,9 @@ Schema (version 1) — every key is always present:
          "customer": {"name", "signed_at" (ISO), "image" (PNG data URI),
                       "stamp" (PNG/JPEG data URI | None)}}
     signed_at        ISO datetime, only on a frozen snapshot
+    figures          only on a frozen snapshot (since issue 10): what billing reads,
+        {minutes, travel_minutes, km, visits, parts_price, parts_cost, parts_quantity}
+        (billing.snapshot_figures; parts_cost is not printed, but the fingerprint covers it)
     extras: {}       filled by other apps, e.g. procedures:
         {"acceptance": [{"title", "version", "steps": [{"label", "result": "passed"|"failed",
                                                         "comment"}]}]}

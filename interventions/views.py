@@ -550,7 +550,7 @@ def report_preview(request, pk: int):
 def report_verify(request, number: str):
     """Public check of a signed report: number, date, status and whether the file is intact."""
     report = get_object_or_404(
-        SignedReport.objects.select_related("intervention"), intervention__number=number
+        SignedReport.objects.select_related("intervention__figures"), intervention__number=number
     )
     response = render(
         request,

@@ -1,4 +1,5 @@
-"""Re-hash the stored PDF of a signed report (and its frozen content) for an administrator."""
+"""Re-hash the stored PDF of a signed report (and its frozen content), and check what billing
+reads against it, for an administrator (`verification.report_check`, as the verify page)."""
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -15,7 +16,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, number, **options):
         report = (
-            SignedReport.objects.select_related("intervention")
+            SignedReport.objects.select_related("intervention__figures")
             .filter(intervention__number=number)
             .first()
         )
@@ -30,5 +31,8 @@ class Command(BaseCommand):
         if not check.intact:
             raise CommandError("ALTÉRÉ : " + " ".join(check.problems))
         self.stdout.write(
-            self.style.SUCCESS("INTACT : le PDF enregistré est celui qui a été signé.")
+            self.style.SUCCESS(
+                "INTACT : le PDF enregistré est celui qui a été signé,"
+                " et la facturation lit les chiffres signés."
+            )
         )
