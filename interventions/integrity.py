@@ -12,14 +12,19 @@ or `.delete()`, `Model.save()` and the admin do not call them. So the database i
   deleted.
 * `interventions_interventionevent`: the history, never updated or deleted, whatever the status.
 
-PostgreSQL: plpgsql functions; the intervention's columns are compared as `to_jsonb(row)` minus
-the columns allowed to move, so a column added later is frozen too. TRUNCATE (what `flush` and
-pytest-django use) fires no row trigger. SQLite: one trigger per table and operation, with the
-column list of the current model; SQLite rebuilds a table (dropping its triggers) on most
-schema changes, so `install` runs again after every `migrate` (apps.py). While the
-`integrity_maintenance` table holds a row, the SQLite triggers step aside: `flush` there is
-DELETE FROM (see tests/conftest.py). It is no weaker than the file itself: anyone who can
-write the SQLite file can drop a trigger; on PostgreSQL only a superuser can step around them.
+PostgreSQL: plpgsql functions and triggers, installed by migration 0009; the intervention's
+columns are compared as `to_jsonb(row)` minus the columns allowed to move, so a column added
+later is frozen too (a data migration that rewrites signed rows is refused: on purpose).
+TRUNCATE (what `flush` and pytest-django use) fires no row trigger.
+
+SQLite: one trigger per table and operation, with the columns of the table as it is. SQLite
+rebuilds a table on most schema changes (create, copy, drop, rename), which drops the table's
+triggers and fails while another table's trigger names the table being rebuilt; so the
+triggers are dropped before every `migrate` and created again after it (apps.py), never by a
+migration. While the `integrity_maintenance` table (not a Django model) holds a row, the SQLite
+triggers step aside: `flush` there is DELETE FROM (see tests/conftest.py). That is no weaker
+than the file itself: whoever can write the SQLite file can drop a trigger. On PostgreSQL only
+a superuser can step around the triggers.
 """
 
 FROZEN = "signed report is frozen / rapport signé figé"
@@ -227,10 +232,16 @@ def sqlite_install(connection) -> None:
             cursor.execute(statement)
 
 
-def sqlite_uninstall(connection) -> None:
+def sqlite_drop_triggers(connection) -> None:
+    names = list(_sqlite_triggers(["id"]))  # the names do not depend on the columns
     with connection.cursor() as cursor:
-        for name in _sqlite_triggers(_intervention_columns(connection)):
+        for name in names:
             cursor.execute(f"DROP TRIGGER IF EXISTS {name}")
+
+
+def sqlite_uninstall(connection) -> None:
+    sqlite_drop_triggers(connection)
+    with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {SQLITE_MAINTENANCE_TABLE}")
 
 

@@ -6,10 +6,12 @@ from django.db import migrations, models
 from interventions import integrity
 
 
-# The SQL lives in interventions/integrity.py (one place; SQLite reinstalls it after every
-# migrate, see apps.py). Both directions are vendor-aware: nothing to do on other backends.
+# The SQL lives in interventions/integrity.py. On SQLite the triggers are created after every
+# `migrate` instead (apps.py): a trigger naming a table breaks SQLite's rebuild of that table in
+# any later migration.
 def install(apps, schema_editor):
-    integrity.install(schema_editor.connection)
+    if schema_editor.connection.vendor == "postgresql":
+        integrity.install(schema_editor.connection)
 
 
 def uninstall(apps, schema_editor):
