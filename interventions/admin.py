@@ -10,15 +10,29 @@ class PartAdmin(admin.ModelAdmin):
     search_fields = ["reference", "name"]
 
 
-class VisitInline(admin.TabularInline):
+class ReadOnlyInline(admin.TabularInline):
+    """Shown, never edited here: visits and parts go through their services, which check that
+    the report is open, keep the response deadline right and record an event."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class VisitInline(ReadOnlyInline):
     model = Visit
-    extra = 0
 
 
-class PartUsedInline(admin.TabularInline):
+class PartUsedInline(ReadOnlyInline):
     model = PartUsed
-    extra = 0
-    autocomplete_fields = ["part"]
 
 
 class EventInline(admin.TabularInline):
@@ -39,7 +53,24 @@ class InterventionAdmin(admin.ModelAdmin):
     list_filter = ["status", "priority", "channel", "under_contract", "under_warranty"]
     search_fields = ["number", "client__name", "client__number", "object"]
     date_hierarchy = "requested_at"
-    readonly_fields = ["number", "status", "contract_snapshot", "created_by", "created_at"]
+    # Billing and the response deadline change through the services (billing_override,
+    # out_of_conditions_record, visit_record…), which record an event; never here.
+    readonly_fields = [
+        "number",
+        "status",
+        "contract_snapshot",
+        "deadline_at",
+        "first_arrival_at",
+        "met_deadline",
+        "out_of_conditions",
+        "out_of_conditions_note",
+        "billable_travel",
+        "billable_labour",
+        "billable_parts",
+        "billing_overrides",
+        "created_by",
+        "created_at",
+    ]
     autocomplete_fields = ["client", "site", "equipment", "contract", "technician", "parent"]
     inlines = [VisitInline, PartUsedInline, EventInline]
 
@@ -49,9 +80,9 @@ class InterventionAdmin(admin.ModelAdmin):
         return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and obj.is_locked:
-            return False
-        return super().has_delete_permission(request, obj)
+        # Numbers have no gaps and the history is never deleted (the database refuses it):
+        # a ticket opened by mistake is cancelled, with a reason.
+        return False
 
     def has_add_permission(self, request):
         # Numbering and the entitlement snapshot belong to interventions.services.

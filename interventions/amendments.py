@@ -205,7 +205,9 @@ def amendment_sign(
                 }
             locked.billing_overrides = overrides
             _apply_signed_billing(
-                locked, {flag: change["to"] for flag, change in pending.changes.items()}
+                locked,
+                {flag: change["to"] for flag, change in pending.changes.items()},
+                reason=pending.reason,
             )
             InterventionEvent.objects.create(
                 intervention=locked,

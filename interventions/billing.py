@@ -267,9 +267,36 @@ def live_facts(intervention: Intervention) -> Facts:
     )
 
 
+def snapshot_figures(facts: Facts) -> dict:
+    """The figures billing reads, as `report_freeze` writes them into the frozen snapshot
+    (`snapshot["figures"]`): the fingerprint printed on the PDF then covers them all, the
+    parts' unit cost included, which the report itself does not show."""
+    return {
+        "minutes": facts.minutes,
+        "travel_minutes": facts.travel_minutes,
+        "km": str(facts.km),
+        "visits": facts.visits,
+        "parts_price": str(facts.parts_price),
+        "parts_cost": str(facts.parts_cost),
+        "parts_quantity": str(facts.parts_count),
+    }
+
+
 def figures_from_snapshot(snapshot: dict, intervention: Intervention) -> Facts:
-    """Facts as the frozen report says them; the parts' unit cost (not on the report) is read
-    from the parts used, which are locked once the report is signed."""
+    """Facts as the frozen report says them: its `figures` (frozen since issue 10), else
+    recomputed from its totals, with the parts' unit cost (not on the report) read from the
+    parts used, which are locked once the report is signed."""
+    frozen = snapshot.get("figures")
+    if frozen:
+        return Facts(
+            minutes=int(frozen["minutes"]),
+            travel_minutes=int(frozen["travel_minutes"]),
+            km=_to_decimal(frozen["km"]),
+            visits=int(frozen["visits"]),
+            parts_price=_to_decimal(frozen["parts_price"]),
+            parts_cost=_to_decimal(frozen["parts_cost"]),
+            parts_count=_to_decimal(frozen["parts_quantity"]),
+        )
     parts_cost = intervention.parts.aggregate(
         total=Sum(
             ExpressionWrapper(

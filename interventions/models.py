@@ -750,3 +750,24 @@ class ReportFigures(models.Model):
 
     def __str__(self) -> str:
         return str(self.intervention_id)
+
+
+class IntegrityPermit(models.Model):
+    """The one door in the database's frozen-report triggers (migration 0009).
+
+    While a row names an intervention, its signed report's billing columns (`billable_*`,
+    `billing_overrides`) may change: `services.signed_billing_change` writes it inside the
+    service's transaction and deletes it before commit, so no other transaction ever sees one.
+    """
+
+    intervention = models.ForeignKey(
+        Intervention, on_delete=models.CASCADE, related_name="+", verbose_name=_("intervention")
+    )
+    reason = models.CharField(_("reason"), max_length=200)
+
+    class Meta:
+        verbose_name = _("integrity permit")
+        verbose_name_plural = _("integrity permits")
+
+    def __str__(self) -> str:
+        return f"{self.intervention_id}: {self.reason}"

@@ -2,6 +2,7 @@
 
 import datetime
 import hashlib
+from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -17,6 +18,7 @@ from .models import (
     BillingRates,
     Channel,
     ContractRates,
+    IntegrityPermit,
     Intervention,
     InterventionCounter,
     InterventionEvent,
@@ -412,6 +414,7 @@ def report_freeze(
     (demo data and tests that freeze directly may omit it). All or nothing: a refusal or a
     failed render leaves the intervention awaiting signature with no file written.
     """
+    from .billing import figures_from_snapshot, snapshot_figures
     from .pdf import content_fingerprint, frozen_copy, prepare_signatures, render_report_pdf
 
     signed_at = signed_at or timezone.now()
@@ -433,6 +436,7 @@ def report_freeze(
         snapshot["signed_at"] = signed_at.isoformat()
         # Stored trimmed and downscaled to their printed size: smaller, faster to render.
         snapshot["signatures"] = prepare_signatures(signatures)
+        snapshot["figures"] = snapshot_figures(figures_from_snapshot(snapshot, locked))
         snapshot = frozen_copy(snapshot)
         pdf_bytes = render_report_pdf(snapshot, draft=False)
         report = SignedReport(
@@ -880,15 +884,29 @@ def out_of_conditions_record(
     return intervention
 
 
-def _apply_signed_billing(intervention: Intervention, flags: dict[str, bool]) -> None:
+@contextmanager
+def signed_billing_change(intervention: Intervention, *, reason: str):
+    """Open the database's one door in a signed report (interventions/integrity.py): its billing
+    columns may change inside this block, in this transaction only. The permit row is deleted
+    before commit, so no other transaction ever sees it; on an error it is rolled back."""
+    with transaction.atomic():
+        permit = IntegrityPermit.objects.create(intervention=intervention, reason=reason[:200])
+        yield
+        permit.delete()
+
+
+def _apply_signed_billing(
+    intervention: Intervention, flags: dict[str, bool], *, reason: str
+) -> None:
     """The one place that writes `billable_*` on a signed intervention (a waiver, or a signed
-    amendment): whatever guards that write (a database permit) belongs here."""
+    amendment), through the database's permit (`signed_billing_change`)."""
     changed = []
     for flag, value in flags.items():
         if getattr(intervention, f"billable_{flag}") != value:
             setattr(intervention, f"billable_{flag}", value)
             changed.append(f"billable_{flag}")
-    intervention.save(update_fields=["billing_overrides", *changed, "updated_at"])
+    with signed_billing_change(intervention, reason=reason):
+        intervention.save(update_fields=["billing_overrides", *changed, "updated_at"])
 
 
 def billing_override(
@@ -936,7 +954,7 @@ def billing_override(
         }
         locked.billing_overrides = overrides
         if signed is not None:
-            _apply_signed_billing(locked, {flag: bool(billable)})
+            _apply_signed_billing(locked, {flag: bool(billable)}, reason=reason)
         else:
             locked.save(update_fields=["billing_overrides", "updated_at"])
             billing_refresh(intervention=locked)

@@ -33,6 +33,9 @@ Schema (version 1) — every key is always present:
     signed_at        ISO datetime, only on a frozen snapshot
     signed_content_sha256   only on a frozen snapshot: fingerprint of the content shown on the
                      sign page and signed (`services.report_content`)
+    figures          only on a frozen snapshot: what billing reads,
+        {minutes, travel_minutes, km, visits, parts_price, parts_cost, parts_quantity}
+        (billing.snapshot_figures; parts_cost is not printed, but the fingerprint covers it)
     extras: {}       filled by other apps, e.g. procedures:
         {"acceptance": [{"title", "version", "steps": [{"label", "result": "passed"|"failed",
                                                         "comment"}]}]}

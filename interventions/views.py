@@ -45,7 +45,7 @@ from .planning import build_planning, week_start
 from .roles import role_required
 from .snapshot import report_snapshot
 from .templatetags.interventions_tags import person
-from .verification import report_check
+from .verification import versions_check
 from .workflow import TransitionError
 
 ROLE_HOME = {
@@ -553,16 +553,17 @@ def report_verify(request, number: str):
     from .billing import flag_label
 
     report = get_object_or_404(
-        SignedReport.objects.select_related("intervention"), intervention__number=number
+        SignedReport.objects.select_related("intervention__figures"), intervention__number=number
     )
+    signed = selectors.report_versions(report.intervention, original=report)
     versions = []
-    for version in selectors.report_versions(report.intervention, original=report):
+    for version, check in zip(signed, versions_check(signed), strict=True):
         changes = (
             [(flag_label(flag), change["to"]) for flag, change in (version.changes or {}).items()]
             if version.is_amendment
             else []
         )
-        versions.append((version, report_check(version), changes))
+        versions.append((version, check, changes))
     response = render(
         request,
         "interventions/report_verify.html",

@@ -47,6 +47,34 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _sqlite_flush_steps_around_the_frozen_report_triggers():
+    """pytest-django empties the database after a transactional or live-server test with
+    `flush`: DELETE FROM on SQLite, which the frozen-report triggers refuse (interventions/
+    integrity.py). The flush sets the maintenance row for its own statements only. PostgreSQL
+    flushes with TRUNCATE, which fires no row trigger."""
+    from django.db.backends.sqlite3.base import DatabaseOperations
+
+    from interventions.integrity import SQLITE_MAINTENANCE_TABLE
+
+    original = DatabaseOperations.execute_sql_flush
+
+    def execute_sql_flush(self, sql_list):
+        original(
+            self,
+            [
+                f"INSERT INTO {SQLITE_MAINTENANCE_TABLE} (reason) VALUES ('flush')",
+                *sql_list,
+                f"DELETE FROM {SQLITE_MAINTENANCE_TABLE}",
+            ],
+        )
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(DatabaseOperations, "execute_sql_flush", execute_sql_flush)
+    yield
+    patch.undo()
+
+
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Signed PDFs and signatures written by a test never land in the project's media/."""

@@ -20,6 +20,7 @@ from interventions.models import (
 from tests.factories import PartFactory
 
 from .billing_helpers import covered_equipment, signed_intervention
+from .integrity_helpers import triggers_off
 
 
 @pytest.fixture(autouse=True)
@@ -84,7 +85,8 @@ def test_covered_items_cost_nothing_and_contract_rates_apply(technician, rates):
 
 def test_amounts_come_from_the_signed_report_not_live_data(technician, rates):
     job = signed_intervention(technician, minutes=60)
-    job.visits.update(left_at=job.visits.get().left_at + datetime.timedelta(hours=5))
+    with triggers_off():  # the database refuses it: someone with direct access
+        job.visits.update(left_at=job.visits.get().left_at + datetime.timedelta(hours=5))
     [line] = billing.billing_lines(billing.billable_queryset(**today_filters()))
     assert line.facts.minutes == 60
 
@@ -94,7 +96,8 @@ def test_figures_are_copied_at_signature_and_the_snapshot_is_the_fallback(techni
     assert (job.figures.minutes, job.figures.km, job.figures.visits) == (60, Decimal("12.5"), 1)
     assert job.figures.parts_cost == Decimal("60.00")
     [with_figures] = billing.billing_lines(billing.billable_queryset(**today_filters()))
-    ReportFigures.objects.filter(intervention=job).delete()
+    with triggers_off():  # reports signed before the figures existed have no row
+        ReportFigures.objects.filter(intervention=job).delete()
     [from_snapshot] = billing.billing_lines(billing.billable_queryset(**today_filters()))
     assert from_snapshot.facts == with_figures.facts
     assert from_snapshot.amounts == with_figures.amounts

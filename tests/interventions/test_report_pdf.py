@@ -24,6 +24,7 @@ from tests.factories import (
     SiteFactory,
     make_intervention,
 )
+from tests.interventions.integrity_helpers import triggers_off
 
 LABELS = [
     "Rapport d'intervention",
@@ -433,9 +434,11 @@ def test_verify_report_command_passes_then_fails_after_one_byte_change(report, c
 def test_verify_report_command_detects_a_changed_snapshot(report):
     from interventions.models import SignedReport as Model
 
-    # Bypass the model's save-once guard, as someone editing the database directly would.
+    # Bypass the model's save-once guard and the database's triggers, as someone with direct
+    # access to the database would.
     snapshot = dict(report.snapshot, remarks="ajouté après coup")
-    Model.objects.filter(pk=report.pk).update(snapshot=snapshot)
+    with triggers_off():
+        Model.objects.filter(pk=report.pk).update(snapshot=snapshot)
     with pytest.raises(CommandError, match="ALTÉRÉ"):
         call_command("verify_report", report.intervention.number)
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from interventions.models import Intervention
 from interventions.selectors import report_versions
-from interventions.verification import report_check
+from interventions.verification import versions_check
 
 
 class Command(BaseCommand):
@@ -21,8 +21,7 @@ class Command(BaseCommand):
         if not versions:
             raise CommandError(f"Aucun rapport signé pour l'intervention {number}.")
         altered = []
-        for report in versions:
-            check = report_check(report)
+        for report, check in zip(versions, versions_check(versions), strict=True):
             signed = timezone.localtime(report.signed_at).strftime("%d/%m/%Y %H:%M")
             kind = "avenant" if report.is_amendment else "rapport original"
             self.stdout.write(

@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("interventions", "0008_backfill_report_figures"),
+        ("interventions", "0009_technician_signature_content"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
