@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
-# Debian packages: PDF rendering (Pango, DejaVu), PDF checks (poppler), catalogues (gettext),
+# Debian packages: PDF rendering (Pango, DejaVu; Symbola, Droid Sans Fallback and Noto Color Emoji
+# for symbols, emoji, Chinese and Japanese), PDF checks (poppler), catalogues (gettext),
 # browser tests (chromium).
-APT_PACKAGES := chromium poppler-utils gettext fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b
+APT_PACKAGES := chromium poppler-utils gettext fonts-dejavu-core fonts-symbola fonts-droid-fallback fonts-noto-color-emoji libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b
 RUN_DATABASE_URL ?= sqlite:///$(CURDIR)/db.sqlite3
 TEST_ENV := SECRET_KEY=test-only-secret-key DJANGO_ALLOW_ASYNC_UNSAFE=true DB_CONN_MAX_AGE=0
 
