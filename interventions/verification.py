@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from .models import ReportFigures, SignedReport
 from .pdf import content_fingerprint
+from .selectors import latest_signed_version
 
 FIGURE_FIELDS = (
     ("minutes", "minutes"),
@@ -84,7 +85,7 @@ def versions_check(versions: list) -> list[ReportCheck]:
     ]
 
 
-def report_check(report: SignedReport, *, billing_follows: bool = True) -> ReportCheck:
+def report_check(report: SignedReport, *, billing_follows: bool | None = None) -> ReportCheck:
     """Re-hash the stored PDF against `sha256` and the stored snapshot against `content_sha256`
     (the fingerprint printed in the PDF's footer, which covers the snapshot's `figures`); then
     compare what billing reads with the snapshot. A missing file counts as not intact.
@@ -112,6 +113,8 @@ def report_check(report: SignedReport, *, billing_follows: bool = True) -> Repor
         problems.append(_("The figures billing reads differ from the signed report."))
     # An original superseded by a signed amendment is checked as a document only: billing
     # follows the amendment, whose flags are compared instead.
+    if billing_follows is None:
+        billing_follows = latest_signed_version(report.intervention).version == report.version
     billing_intact = _billing_intact(report) if billing_follows else True
     if not billing_intact:
         problems.append(

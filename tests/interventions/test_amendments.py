@@ -14,6 +14,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from interventions import amendments, selectors, services
@@ -26,6 +27,7 @@ from interventions.models import (
 from interventions.verification import report_check
 
 from .billing_helpers import covered_equipment, signed_intervention
+from .integrity_helpers import triggers_off
 from .tablet_helpers import drawn_signature
 
 
@@ -533,9 +535,11 @@ def test_verify_page_lists_the_versions(job, manager, technician, client):
 
 def test_verify_page_flags_an_altered_amendment(job, manager, technician, client):
     amendment = sign(request_labour(job, manager), technician)
-    ReportAmendment.objects.filter(pk=amendment.pk).update(reason="Autre motif")  # unchanged
     snapshot = dict(amendment.snapshot, remarks="ajouté après coup")
-    ReportAmendment.objects.filter(pk=amendment.pk).update(snapshot=snapshot)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ReportAmendment.objects.filter(pk=amendment.pk).update(snapshot=snapshot)
+    with triggers_off():  # what only a database superuser could do
+        ReportAmendment.objects.filter(pk=amendment.pk).update(snapshot=snapshot)
     page = html.unescape(client.get(reverse("reports-verify", args=[job.number])).content.decode())
     assert "Altéré !" in page
     assert page.count(">intact<") == 1 and page.count(">altéré<") == 1

@@ -31,7 +31,7 @@ from interventions.verification import report_check
 
 from .billing_helpers import signed_intervention
 from .integrity_helpers import triggers_off
-from .tablet_helpers import assigned_job, drawn_signature, finished_job
+from .tablet_helpers import assigned_job, drawn_signature, finished_job, shown
 
 FROZEN = "rapport signé figé"
 APPEND_ONLY = "historique non modifiable"
@@ -132,9 +132,15 @@ def tablet_signed_job(technician):
     services.part_add(intervention=job, description="Courroie", quantity=1, unit_price=10)
     services.report_update(intervention=job, work_done="Courroie changée.", actor=technician)
     services.report_submit(intervention=job, actor=technician)
-    services.report_sign_technician(intervention=job, actor=technician, image=drawn_signature())
+    services.report_sign_technician(
+        intervention=job, actor=technician, image=drawn_signature(), shown_sha256=shown(job)
+    )
     services.report_sign_customer(
-        intervention=job, actor=technician, signatory_name="Mme Roux", image=drawn_signature()
+        intervention=job,
+        actor=technician,
+        signatory_name="Mme Roux",
+        image=drawn_signature(),
+        shown_sha256=shown(job),
     )
     return job
 

@@ -10,7 +10,16 @@ from interventions import services
 from interventions.models import SignedReport, Status, TechnicianSignature
 from tests.interventions.tablet_helpers import drawn_signature, finished_job, shown, shown_on_page
 
-SIGNATURE_KEYS = {"status", "status_label", "signatures", "signed_at", "signed_content_sha256"}
+# Written at signature, not shown: the signatures themselves, and the figures billing reads
+# (derived from the visits and parts shown).
+SIGNATURE_KEYS = {
+    "status",
+    "status_label",
+    "signatures",
+    "signed_at",
+    "signed_content_sha256",
+    "figures",
+}
 
 
 def _sign_page(client, job) -> str:

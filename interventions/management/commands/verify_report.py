@@ -42,6 +42,6 @@ class Command(BaseCommand):
                 )
             else:
                 self.stdout.write(self.style.ERROR("  ALTÉRÉ : " + " ".join(check.problems)))
-                altered.append(str(report.version))
+                altered.append(f"version {report.version} : " + " ".join(check.problems))
         if altered:
-            raise CommandError("ALTÉRÉ : version(s) " + ", ".join(altered))
+            raise CommandError("ALTÉRÉ — " + " ; ".join(altered))
