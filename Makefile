@@ -20,7 +20,7 @@ run: system-deps $(STAMP)
 
 test: system-deps $(STAMP)
 	@if [ -n "$$DATABASE_URL" ]; then echo "Tests sur $${DATABASE_URL%%://*}"; else echo "Tests sur SQLite (DATABASE_URL non défini) : les tests de concurrence PostgreSQL seront ignorés"; fi
-	$(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

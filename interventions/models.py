@@ -282,9 +282,11 @@ class Intervention(models.Model):
 
     @property
     def report_open(self) -> bool:
-        """The technician may change the report: not closed, not waiting for the signatures
-        (the condition `services.ensure_report_open` enforces)."""
-        return not self.is_closed and self.status != Status.AWAITING_SIGNATURE
+        """What the report shows may be written now: the rule of `guards.WRITABLE`, which
+        every write service enforces; pages use this to offer the forms or not."""
+        from .guards import Change, can_write
+
+        return can_write(self.status, Change.REPORT)
 
 
 class Visit(models.Model):

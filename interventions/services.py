@@ -14,6 +14,7 @@ from clients.models import Client, Contract, Equipment, Site
 from clients.selectors import active_contract_for
 
 from . import workflow
+from .guards import Change, ReportLocked, ensure_can_write
 from .models import (
     BillingRates,
     Channel,
@@ -36,20 +37,14 @@ from .models import (
 from .sla import response_deadline
 
 
-class ReportLocked(ValidationError):
-    """Raised by every edit path once the report is signed."""
-
-
 def ensure_editable(intervention: Intervention) -> None:
-    if intervention.is_locked:
-        raise ReportLocked(
-            _("Intervention %(number)s is signed: its report can no longer be changed.")
-            % {"number": intervention.number}
-        )
-    if intervention.status == Status.CANCELLED:
-        raise ReportLocked(
-            _("Intervention %(number)s is cancelled.") % {"number": intervention.number}
-        )
+    """The job is still handled (not signed, billed nor cancelled): see `guards.WRITABLE`."""
+    ensure_can_write(intervention, Change.HANDLING)
+
+
+def ensure_report_open(intervention: Intervention) -> None:
+    """What the report shows may be written (see `guards.WRITABLE`): call it on the locked row."""
+    ensure_can_write(intervention, Change.REPORT)
 
 
 def _take_number(year: int) -> tuple[int, str]:
@@ -202,13 +197,13 @@ REPORT_FIELDS = ("diagnostics", "work_done", "remarks")
 
 
 def report_update(*, intervention: Intervention, actor=None, **texts: str) -> Intervention:
-    """Save the technician's texts (diagnostics, work done, remarks); refused once signed."""
+    """Save the report's texts (diagnostics, work done, remarks), while the report is open."""
     unknown = set(texts) - set(REPORT_FIELDS)
     if unknown:
         raise TypeError(f"Unknown report fields: {sorted(unknown)}")
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
-        ensure_editable(locked)
+        ensure_report_open(locked)
         changed = [name for name, value in texts.items() if getattr(locked, name) != value]
         if not changed:
             return locked
@@ -245,7 +240,7 @@ def visit_record(
     """Record a technician's time on site; the first arrival starts the work (in progress)."""
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
-        ensure_editable(locked)
+        ensure_report_open(locked)
         visit = Visit(
             intervention=locked,
             technician=technician,
@@ -280,7 +275,7 @@ def part_add(
     """Add a replaced part: from the catalogue (price and cost copied now) or a free line."""
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
-        ensure_editable(locked)
+        ensure_report_open(locked)
         if part is None and not description.strip():
             raise ValidationError(
                 {"description": _("Choose a catalogue part or describe the part.")}
@@ -512,16 +507,6 @@ def _refresh_first_arrival(intervention: Intervention) -> None:
     intervention.save(update_fields=["first_arrival_at", "met_deadline", "updated_at"])
 
 
-def ensure_report_open(intervention: Intervention) -> None:
-    """The report may be changed: not signed, not cancelled, and not waiting for the
-    signatures (what the customer reads on the tablet must be what is signed)."""
-    ensure_editable(intervention)
-    if intervention.status == Status.AWAITING_SIGNATURE:
-        raise ValidationError(
-            _("The report is awaiting signatures: choose “Change the report” to change it.")
-        )
-
-
 def _locked_visit(visit: Visit) -> tuple[Visit, Intervention]:
     locked = Intervention.objects.select_for_update().get(pk=visit.intervention_id)
     ensure_report_open(locked)
@@ -630,8 +615,8 @@ def intervention_additional_request(
 ) -> Intervention:
     """The customer asks for something outside the object (the modem during a printer visit):
     a NEW intervention linked to this one, for the dispatcher to qualify and plan."""
-    ensure_editable(intervention)
     with transaction.atomic():
+        ensure_report_open(Intervention.objects.select_for_update().get(pk=intervention.pk))
         child = intervention_create(
             client=intervention.client,
             site=intervention.site,
@@ -865,7 +850,7 @@ def out_of_conditions_record(
         )
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
-        ensure_editable(locked)
+        ensure_report_open(locked)
         locked.out_of_conditions = out_of_conditions
         locked.out_of_conditions_note = note if out_of_conditions else ""
         locked.full_clean()
@@ -930,11 +915,7 @@ def billing_override(
         raise ValidationError({"reason": _("A reason is required to change what is billed.")})
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
-        if locked.status in (Status.BILLED, Status.CANCELLED):
-            raise ValidationError(
-                _("Intervention %(number)s is “%(status)s”: what is billed can no longer change.")
-                % {"number": locked.number, "status": locked.get_status_display()}
-            )
+        ensure_can_write(locked, Change.BILLING)
         before = getattr(locked, f"billable_{flag}")
         signed = latest_signed_version(locked) if locked.status == Status.SIGNED else None
         if signed is not None and billable and not signed.snapshot["billable"].get(flag):

@@ -726,7 +726,6 @@ def work_report_save(request, pk: int):
         name: form.cleaned_data[name] for name in services.REPORT_FIELDS if name in request.POST
     }
     try:
-        services.ensure_report_open(job)
         job = services.report_update(intervention=job, actor=request.user, **texts)
     except ValidationError as error:
         return JsonResponse({"saved": False, "error": " ".join(error.messages)}, status=409)
@@ -769,7 +768,6 @@ def work_part_add(request, pk: int):
     form = tablet_forms.PartAddForm(request.POST)
     if form.is_valid():
         try:
-            services.ensure_report_open(job)
             services.part_add(intervention=job, actor=request.user, **form.cleaned_data)
             return _parts_response(request, job)
         except ValidationError as error:
@@ -1032,7 +1030,7 @@ def billing_panel_context(request, intervention, **forms) -> dict:
     context = {
         "can_record_conditions": role == roles.TECHNICIAN
         and intervention.technician_id == user.pk
-        and not intervention.is_closed,
+        and intervention.report_open,
         "conditions_form": forms.get("conditions_form")
         or OutOfConditionsForm(
             initial={

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from interventions.models import Channel, Intervention
-from interventions.services import ensure_editable, report_update
+from interventions.services import ensure_report_open, report_update
 
 from . import selectors
 from .models import (
@@ -293,8 +293,10 @@ def procedure_archive(*, procedure: Procedure, archived: bool = True, actor=None
 
 
 def _lock_intervention(intervention: Intervention) -> Intervention:
+    """Lock the intervention and check that its report is open: every procedure answer or run
+    is part of what the report shows (a diagnostic also writes its diagnostics)."""
     locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
-    ensure_editable(locked)
+    ensure_report_open(locked)
     return locked
 
 

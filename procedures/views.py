@@ -485,8 +485,8 @@ def _runner_context(intervention, user, *, error: str = "", last_run=None):
         "intervention": intervention,
         "run": current,
         "error": error,
-        "can_run": roles.user_role(user) != roles.TECHNICIAN
-        or intervention.technician_id == user.pk,
+        "can_run": intervention.report_open
+        and (roles.user_role(user) != roles.TECHNICIAN or intervention.technician_id == user.pk),
     }
     if current is not None:
         context["question"] = selectors.diagnostic_current_step(current)

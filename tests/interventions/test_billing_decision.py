@@ -168,18 +168,28 @@ def test_warranty_reason_uses_french_date():
     assert proposal["labour"].billable is False and proposal["travel"].billable is False
 
 
-def test_mark_billed_twice_is_refused_and_nothing_half_written(technician, manager):
+def test_mark_billed_is_all_or_nothing(technician, manager):
+    from interventions.workflow import TransitionError
+
     first = signed_intervention(technician)
     second = signed_intervention(technician)
-    services.interventions_mark_billed(pks=[first.pk], actor=manager)
-    with pytest.raises(Exception) as excinfo:
+    # Rows are billed in pk order: the one that fails (already billed) comes LAST, so without
+    # the transaction `first` would stay billed.
+    assert first.pk < second.pk
+    services.interventions_mark_billed(pks=[second.pk], actor=manager)
+    with pytest.raises(TransitionError) as excinfo:
         services.interventions_mark_billed(pks=[first.pk, second.pk], actor=manager)
-    assert "Facturée" in str(excinfo.value) or "facturée" in str(excinfo.value).lower()
-    second.refresh_from_db()
-    assert second.status == Status.SIGNED
+    assert str(excinfo.value) == (
+        f"L'intervention {second.number} est maintenant « Facturée » : rechargez la page."
+    )
+    first.refresh_from_db()
+    assert first.status == Status.SIGNED
+    assert not InterventionEvent.objects.filter(
+        intervention=first, kind=InterventionEvent.Kind.BILLING
+    ).exists()
     assert (
         InterventionEvent.objects.filter(
-            intervention=first, kind=InterventionEvent.Kind.STATUS, to_status=Status.BILLED
+            intervention=second, kind=InterventionEvent.Kind.STATUS, to_status=Status.BILLED
         ).count()
         == 1
     )

@@ -7,10 +7,31 @@ from interventions.models import InterventionEvent, Status
 from interventions.workflow import TRANSITIONS, TransitionError, transition
 from tests.factories import make_intervention
 
-ALLOWED = [(s, t) for s, targets in TRANSITIONS.items() for t in targets]
-REFUSED = [
-    (s, t) for s, t in itertools.product(Status.values, Status.values) if t not in TRANSITIONS[s]
+# The status machine as the users know it, written out (not read from workflow.TRANSITIONS).
+ALLOWED = [
+    ("new", "scheduled"),
+    ("new", "in_progress"),
+    ("new", "cancelled"),
+    ("scheduled", "new"),
+    ("scheduled", "in_progress"),
+    ("scheduled", "cancelled"),
+    ("in_progress", "awaiting_signature"),
+    ("in_progress", "cancelled"),
+    ("awaiting_signature", "signed"),
+    ("awaiting_signature", "in_progress"),
+    ("signed", "billed"),
+    ("billed", "signed"),
 ]
+STATUSES = [
+    "new",
+    "scheduled",
+    "in_progress",
+    "awaiting_signature",
+    "signed",
+    "billed",
+    "cancelled",
+]
+REFUSED = [(s, t) for s, t in itertools.product(STATUSES, STATUSES) if (s, t) not in ALLOWED]
 
 # Shortest path from `new` to each status, through allowed transitions.
 PATH_TO = {
@@ -32,9 +53,9 @@ def bring_to(status, actor):
     return intervention
 
 
-def test_the_table_covers_every_status():
-    assert set(TRANSITIONS) == set(Status.values)
-    assert len(ALLOWED) + len(REFUSED) == len(Status.values) ** 2
+def test_the_statuses_are_the_seven_of_the_table():
+    assert sorted(Status.values) == sorted(STATUSES)
+    assert sorted(TRANSITIONS) == sorted(STATUSES)
 
 
 @pytest.mark.parametrize(("source", "target"), ALLOWED)
