@@ -394,7 +394,7 @@ def _runs_context(intervention, user, posted=None):
             else "interventions-detail",
             args=[intervention.pk],
         ),
-        "can_record": not intervention.is_closed
+        "can_record": intervention.report_open
         and (roles.user_role(user) != roles.TECHNICIAN or intervention.technician_id == user.pk),
         "cards": cards,
         "admin_runs": [r for r in runs if r.version.procedure.kind == Kind.ADMINISTRATIVE],
