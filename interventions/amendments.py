@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from .billing import FLAGS, flag_label
 from .models import Intervention, InterventionEvent, ReportAmendment, Status
+from .people import display_name
 from .selectors import latest_signed_version
 
 
@@ -145,9 +146,7 @@ def amendment_snapshot(
         },
         "changes": amendment.changes,
         "reason": amendment.reason,
-        "requested_by": (requested_by.get_full_name() or requested_by.get_username())
-        if requested_by
-        else "",
+        "requested_by": display_name(requested_by),
         "requested_at": amendment.requested_at.isoformat(),
         "signature": signature,
         "signed_at": signed_at.isoformat(),

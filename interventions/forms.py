@@ -10,6 +10,7 @@ from clients.models import Client, Equipment, Site
 
 from . import selectors
 from .models import Channel, Priority
+from .people import display_name
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
@@ -111,7 +112,7 @@ class SiteQuickForm(forms.Form):
 
 class TechnicianChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return obj.get_full_name() or obj.get_username()
+        return display_name(obj)
 
 
 class AssignForm(forms.Form):

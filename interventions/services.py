@@ -34,6 +34,7 @@ from .models import (
     TechnicianSignature,
     Visit,
 )
+from .people import display_name
 from .sla import response_deadline
 
 
@@ -323,11 +324,9 @@ def intervention_handover(
             note=note.strip(),
             data={
                 "from": previous.get_username() if previous else None,
-                "from_name": (previous.get_full_name() or previous.get_username())
-                if previous
-                else None,
+                "from_name": display_name(previous) if previous else None,
                 "to": to_technician.get_username(),
-                "to_name": to_technician.get_full_name() or to_technician.get_username(),
+                "to_name": display_name(to_technician),
             },
         )
         if locked.status == Status.NEW:
@@ -739,7 +738,7 @@ def report_sign_technician(
         signature = TechnicianSignature(
             intervention=locked,
             technician=actor,
-            name=actor.get_full_name() or actor.get_username(),
+            name=display_name(actor),
             image=image,
             content_sha256=shown_sha256,
             signed_at=timezone.now(),

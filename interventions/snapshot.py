@@ -49,16 +49,13 @@ from django.utils import translation
 from procedures.selectors import acceptance_extras
 
 from .models import Intervention
+from .people import display_name
 
 SNAPSHOT_VERSION = 1
 
 
 def _iso(value):
     return value.isoformat() if value else None
-
-
-def _name(user):
-    return (user.get_full_name() or user.get_username()) if user else ""
 
 
 def report_snapshot(intervention: Intervention) -> dict:
@@ -135,7 +132,7 @@ def report_snapshot(intervention: Intervention) -> dict:
             ],
             "visits": [
                 {
-                    "technician": _name(v.technician),
+                    "technician": display_name(v.technician),
                     "arrived_at": _iso(v.arrived_at),
                     "left_at": _iso(v.left_at),
                     "duration_minutes": v.duration_minutes,
@@ -154,7 +151,10 @@ def report_snapshot(intervention: Intervention) -> dict:
             "total_minutes": total_minutes,
             "total_km": str(sum((v.travel_km for v in visits), Decimal("0"))),
             "total_travel_minutes": sum(v.travel_minutes for v in visits),
-            "technician": {"username": i.technician.get_username(), "name": _name(i.technician)}
+            "technician": {
+                "username": i.technician.get_username(),
+                "name": display_name(i.technician),
+            }
             if i.technician
             else None,
             "signatures": {},

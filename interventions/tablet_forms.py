@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import roles
 from .models import Part
+from .people import display_name
 from .signatures import SignatureField, clean_stamp
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -93,7 +94,7 @@ def technicians():
 
 class TechnicianChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return obj.get_full_name() or obj.get_username()
+        return display_name(obj)
 
 
 class HandoverForm(forms.Form):

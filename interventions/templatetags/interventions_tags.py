@@ -1,14 +1,14 @@
 from django import template
 
+from interventions.people import display_name
+
 register = template.Library()
 
 
 @register.filter
 def person(user, empty="—"):
-    """A user's full name, else their login; `empty` when there is nobody."""
-    if user is None:
-        return empty
-    return user.get_full_name() or user.get_username()
+    """A user's display name (`people.display_name`); `empty` when there is nobody."""
+    return display_name(user, empty)
 
 
 @register.inclusion_tag("interventions/_deadline_badge.html")
