@@ -38,7 +38,9 @@ def test_customer_cannot_sign_a_text_changed_on_another_tablet(client, technicia
     diagnostics, resubmits and the technician signs again. The customer's signature on tablet
     A must not freeze a text they never read."""
     job = finished_job(technician)
+    services.report_reopen(intervention=job, actor=technician)
     services.report_update(intervention=job, diagnostics="Bourrage papier.", actor=technician)
+    services.report_submit(intervention=job, actor=technician)
     client.force_login(technician)
     client.post(
         reverse("interventions-sign-technician", args=[job.pk]),
@@ -121,7 +123,9 @@ def test_customer_signature_refused_when_the_technician_signed_other_content(tec
 
 def test_frozen_report_reads_as_the_sign_page_showed_it(technician):
     job = finished_job(technician)
+    services.report_reopen(intervention=job, actor=technician)
     services.report_update(intervention=job, remarks="Prévoir un onduleur.", actor=technician)
+    services.report_submit(intervention=job, actor=technician)
     content, fingerprint = services.report_content(job)
     services.report_sign_technician(
         intervention=job, actor=technician, image=drawn_signature(), shown_sha256=fingerprint
