@@ -933,7 +933,7 @@ def billing_override(
             "at": timezone.now().isoformat(),
         }
         locked.billing_overrides = overrides
-        if signed is not None:
+        if locked.status == Status.SIGNED:
             _apply_signed_billing(locked, {flag: bool(billable)}, reason=reason)
         else:
             locked.save(update_fields=["billing_overrides", "updated_at"])

@@ -328,6 +328,7 @@ class FormValues(HTMLParser):
 
 def test_admin_shows_billing_deadline_visits_and_parts_read_only(client, admin_user, technician):
     job = finished_job(technician)
+    services.report_reopen(intervention=job, actor=technician)
     services.part_add(intervention=job, description="Courroie", quantity=1, unit_price=10)
     job.refresh_from_db()
     deadline, visit, part = job.deadline_at, job.visits.get(), job.parts.get()
