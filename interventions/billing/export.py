@@ -161,7 +161,7 @@ def _xlsx_cell(value):
 
 def xlsx_stream(rows: Iterable[list], *, title: str = "Facturation") -> Iterator[bytes]:
     """openpyxl in write-only mode (rows go to disk, not memory), then the file in chunks."""
-    # Imported here: openpyxl takes ~0.2 s to import and only the XLSX export needs it.
+    # Imported here: openpyxl is a heavy import and only the XLSX export needs it.
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
