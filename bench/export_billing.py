@@ -76,10 +76,12 @@ def main():
     env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench", DB_CONN_MAX_AGE="0")
     os.environ.update(env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # Imported here: Django is set up from the database URL given on the command line.
     import django
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connection, connections
     from django.utils import timezone
 
     from bench.scale_data import generate
@@ -91,16 +93,12 @@ def main():
         t0 = time.perf_counter()
         generate(args.rows, signed_on=signed_on)
         print(f"generated {args.rows} interventions in {time.perf_counter() - t0:.1f} s")
-    from django.db import connection
-
     if connection.vendor == "postgresql":
         # Fresh bulk inserts have no planner statistics yet (autovacuum would gather them).
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     date_from = (signed_on - datetime.timedelta(days=1)).isoformat()
     date_to = (signed_on + datetime.timedelta(days=1)).isoformat()
-    from django.db import connections
-
     connections.close_all()
     vendor = url.split(":", 1)[0]
     print(

@@ -35,6 +35,7 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(ROOT))
 
+    # Imported here: Django is set up from the throw-away database chosen above.
     import django
 
     django.setup()

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from signature_pad.fields import SignaturePadField
 
 
 class Status(models.TextChoices):
@@ -600,7 +601,11 @@ class TechnicianSignature(models.Model):
         verbose_name=_("technician"),
     )
     name = models.CharField(_("name"), max_length=150)
-    image = models.TextField(_("signature (PNG data URI)"))
+    # django-signature-pad's field: a PNG data URL in a text column, its PNG check and size cap
+    # applied by full_clean() to the image `signatures.clean_signature` stored. The cap holds any
+    # cleaned image (600 × 200 pixels, one palette byte each, plus the PNG headers: < 122 KB);
+    # a real one weighs 5–15 KB.
+    image = SignaturePadField(_("signature (PNG data URI)"), max_size_kb=128)
     # Fingerprint of the report content the technician read (`services.report_content`): the
     # customer must sign the same content.
     content_sha256 = models.CharField(

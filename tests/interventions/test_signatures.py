@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from interventions.models import TechnicianSignature
 from interventions.signatures import (
     MAX_STAMP_BYTES,
     SIGNATURE_BOX,
@@ -98,3 +99,26 @@ def test_stamp_too_large_is_refused():
     with pytest.raises(ValidationError) as error:
         clean_stamp(big)
     assert "trop lourde" in error.value.messages[0] or "trop grande" in error.value.messages[0]
+
+
+def test_stored_signature_column_refuses_what_is_not_a_png():
+    # django-signature-pad's model field checks what full_clean() stores.
+    field = TechnicianSignature._meta.get_field("image")
+    jpeg = io.BytesIO()
+    Image.new("RGB", (40, 20), "black").save(jpeg, format="JPEG")
+    with pytest.raises(ValidationError):
+        field.clean("data:image/png;base64," + base64.b64encode(jpeg.getvalue()).decode(), None)
+    with pytest.raises(ValidationError):
+        field.clean("data:image/png;base64,not base64!", None)
+
+
+def test_stored_signature_column_accepts_the_noisiest_cleaned_signature():
+    # Noise is the worst case for PNG compression: the cleaned image is far above the usual
+    # 5-15 KB, and must still pass the column's size cap.
+    noisy = Image.frombytes("RGBA", (900, 300), os.urandom(900 * 300 * 4))
+    out = io.BytesIO()
+    noisy.save(out, format="PNG")
+    cleaned = clean_signature("data:image/png;base64," + base64.b64encode(out.getvalue()).decode())
+    assert len(base64.b64decode(cleaned.partition(",")[2])) > 40_000
+    field = TechnicianSignature._meta.get_field("image")
+    assert field.clean(cleaned, None) == cleaned

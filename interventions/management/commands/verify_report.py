@@ -2,7 +2,7 @@
 their frozen content, for an administrator."""
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 
 from interventions.models import Intervention
 from interventions.selectors import report_versions
@@ -22,7 +22,10 @@ class Command(BaseCommand):
             raise CommandError(f"Aucun rapport signé pour l'intervention {number}.")
         altered = []
         for report, check in zip(versions, versions_check(versions), strict=True):
-            signed = timezone.localtime(report.signed_at).strftime("%d/%m/%Y %H:%M")
+            with translation.override("fr"):
+                signed = formats.date_format(
+                    timezone.localtime(report.signed_at), "SHORT_DATETIME_FORMAT"
+                )
             kind = "avenant" if report.is_amendment else "rapport original"
             self.stdout.write(
                 f"Intervention {number} — version {report.version} ({kind}) — signé le {signed}"
