@@ -1,6 +1,9 @@
 from django.apps import AppConfig
+from django.db import connections
 from django.db.models.signals import post_migrate, pre_migrate
 from django.utils.translation import gettext_lazy as _
+
+from . import integrity
 
 
 class InterventionsConfig(AppConfig):
@@ -9,6 +12,8 @@ class InterventionsConfig(AppConfig):
     verbose_name = _("Interventions")
 
     def ready(self):
+        # Imported here: roles imports the auth models, which are not loaded yet when Django
+        # imports this module.
         from .roles import ensure_role_groups
 
         post_migrate.connect(ensure_role_groups, sender=self)
@@ -19,10 +24,6 @@ class InterventionsConfig(AppConfig):
 def drop_sqlite_triggers(sender, using, **kwargs):
     """SQLite rebuilds a table on most schema changes, which fails while a trigger names it:
     migrations run without the frozen-report triggers (interventions/integrity.py)."""
-    from django.db import connections
-
-    from . import integrity
-
     connection = connections[using]
     if connection.vendor == "sqlite":
         integrity.sqlite_drop_triggers(connection)
@@ -31,10 +32,6 @@ def drop_sqlite_triggers(sender, using, **kwargs):
 def install_sqlite_triggers(sender, using, **kwargs):
     """…and get them back, for the tables as they now are, after every migrate (and flush).
     Idempotent; PostgreSQL keeps its triggers, from migration 0011, through ALTER TABLE."""
-    from django.db import connections
-
-    from . import integrity
-
     connection = connections[using]
     if connection.vendor != "sqlite":
         return

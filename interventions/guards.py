@@ -73,3 +73,13 @@ def ensure_can_write(intervention: Intervention, change: Change) -> None:
         _("Intervention %(number)s is signed: its report can no longer be changed.")
         % {"number": number}
     )
+
+
+def ensure_editable(intervention: Intervention) -> None:
+    """The job is still handled (not signed, billed nor cancelled): see `WRITABLE`."""
+    ensure_can_write(intervention, Change.HANDLING)
+
+
+def ensure_report_open(intervention: Intervention) -> None:
+    """What the report shows may be written (see `WRITABLE`): call it on the locked row."""
+    ensure_can_write(intervention, Change.REPORT)

@@ -285,6 +285,7 @@ class Intervention(models.Model):
     def report_open(self) -> bool:
         """What the report shows may be written now: the rule of `guards.WRITABLE`, which
         every write service enforces; pages use this to offer the forms or not."""
+        # Imported here: guards builds its table from `Status`, defined in this module.
         from .guards import Change, can_write
 
         return can_write(self.status, Change.REPORT)

@@ -36,7 +36,7 @@ Schema (version 1) — every key is always present:
     figures          only on a frozen snapshot: what billing reads,
         {minutes, travel_minutes, km, visits, parts_price, parts_cost, parts_quantity}
         (billing.snapshot_figures; parts_cost is not printed, but the fingerprint covers it)
-    extras: {}       filled by other apps, e.g. procedures:
+    extras: {}       filled by other apps (`extensions.snapshot_extras`), e.g. procedures:
         {"acceptance": [{"title", "version", "steps": [{"label", "result": "passed"|"failed",
                                                         "comment"}]}]}
 """
@@ -46,8 +46,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import translation
 
-from procedures.selectors import acceptance_extras
-
+from . import extensions
 from .models import Intervention
 from .people import display_name
 
@@ -158,5 +157,5 @@ def report_snapshot(intervention: Intervention) -> dict:
             if i.technician
             else None,
             "signatures": {},
-            "extras": {"acceptance": acceptance_extras(i)},
+            "extras": {name: provider(i) for name, provider in extensions.snapshot_extras.items()},
         }

@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from clients.models import Contract, Equipment
 
 from .models import Channel, Intervention, PartUsed, Status, Visit
+from .people import display_name
 from .sla import deadline_state
-from .templatetags.interventions_tags import person
 
 TOP = 15
 
@@ -226,7 +226,7 @@ def awaiting_signature() -> Table:
         [
             i.number,
             i.client.name,
-            person(i.technician, empty=""),
+            display_name(i.technician, empty=""),
             (now - i.updated_at).days,
         ]
         for i in rows[:50]
@@ -324,7 +324,7 @@ def deadlines_at_risk(now: datetime.datetime | None = None) -> Table:
         rows.append(
             [
                 f"{i.number} — {i.client.name}",
-                person(i.technician, empty=_("not assigned")),
+                display_name(i.technician, empty=_("not assigned")),
                 labels[state.state],
                 timezone.localtime(state.deadline).strftime("%d/%m/%Y %H:%M"),
                 round(Decimal(state.remaining.total_seconds()) / 3600, 1),

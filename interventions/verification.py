@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from .billing import FLAGS, figures_from_snapshot
 from .models import ReportFigures, SignedReport
 from .pdf import content_fingerprint
 from .selectors import latest_signed_version
@@ -39,8 +40,6 @@ class ReportCheck:
 def _figures_intact(report: SignedReport) -> bool:
     """The `ReportFigures` row billing reads equals the figures of the frozen snapshot. No row
     is intact: billing then reads the snapshot itself (`billing.facts_for`)."""
-    from .billing import figures_from_snapshot
-
     try:
         stored = report.intervention.figures
     except ReportFigures.DoesNotExist:
@@ -53,8 +52,6 @@ def _billing_intact(report: SignedReport) -> bool:
     """Each `billable_*` flag billing reads is the one signed, or a waiver after signature:
     billable when signed, not billable now, by a manager's override with a reason
     (`services.billing_override`)."""
-    from .billing import FLAGS
-
     signed = report.snapshot.get("billable") or {}
     intervention = report.intervention
     overrides = intervention.billing_overrides or {}

@@ -1332,8 +1332,8 @@ def billing_rates(request):
 @require_POST
 @role_required(roles.MANAGER)
 def amendment_request(request, pk: int):
-    from . import amendments
     from .billing_forms import AmendmentRequestForm
+    from .services import amendments
 
     intervention = selectors.get_intervention_for(request.user, pk)
     signed = selectors.latest_signed_version(intervention)
@@ -1375,8 +1375,8 @@ def _amendment_job(request, pk: int) -> Intervention:
 def amendment_sign(request, pk: int):
     """The customer signs the pending amendment: on the technician's tablet, or later with a
     manager. The page shows what changes and why before the signature."""
-    from . import amendments
     from .billing_forms import AmendmentSignatureForm
+    from .services import amendments
 
     job = _amendment_job(request, pk)
     on_tablet = roles.user_role(request.user) == roles.TECHNICIAN

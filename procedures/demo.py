@@ -2,6 +2,8 @@
 
 from django.db import transaction
 
+from interventions.models import Intervention
+
 from . import services
 from .models import Kind, Procedure, Step
 
@@ -382,8 +384,6 @@ def load_demo_procedures(actor=None) -> int:
 
 def attach_demo_runs(actor=None) -> None:
     """Show a recette on the demo: the workstation without Internet gets its acceptance."""
-    from interventions.models import Intervention
-
     job = (
         Intervention.objects.filter(object__icontains="Internet", status="scheduled")
         .order_by("pk")

@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clients.models import Contract, Equipment
+
 
 class Kind(models.TextChoices):
     ADMINISTRATIVE = "administrative", _("Administrative")
@@ -60,8 +62,6 @@ class Procedure(models.Model):
         return not self.equipment_kinds and not self.contract_kinds
 
     def applicability_labels(self) -> list[str]:
-        from clients.models import Contract, Equipment
-
         equipment = dict(Equipment.Kind.choices)
         contracts = dict(Contract.Kind.choices)
         return [str(equipment.get(k, k)) for k in self.equipment_kinds] + [

@@ -3,8 +3,9 @@
 import pytest
 from playwright.sync_api import expect
 
-from interventions import amendments, roles
+from interventions import roles
 from interventions.models import ReportAmendment
+from interventions.services import amendments
 from tests.e2e.conftest import login, screenshot
 from tests.e2e.test_tablet import PASSWORD, draw_with_touch
 from tests.factories import UserFactory

@@ -17,13 +17,14 @@ from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from interventions import amendments, selectors, services
+from interventions import selectors, services
 from interventions.models import (
     BillingRates,
     InterventionEvent,
     ReportAmendment,
     SignedReport,
 )
+from interventions.services import amendments
 from interventions.verification import report_check
 
 from .billing_helpers import covered_equipment, signed_intervention

@@ -27,10 +27,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .billing import FLAGS, flag_label
-from .models import Intervention, InterventionEvent, ReportAmendment, Status
-from .people import display_name
-from .selectors import latest_signed_version
+from .. import pdf
+from ..billing import FLAGS, flag_label
+from ..models import Intervention, InterventionEvent, ReportAmendment, Status
+from ..people import display_name
+from ..selectors import latest_signed_version
+from ..signatures import clean_signature
+from .billing import _apply_signed_billing
 
 
 def _ensure_amendable(intervention: Intervention) -> None:
@@ -124,8 +127,6 @@ def amendment_snapshot(
     """The snapshot of the new version: the previous signed version's snapshot with `billable`
     changed, plus an "amendment" section (what changed, why, on which version, the customer's
     new signature). The original signatures stay: they signed the rest of the report."""
-    from .pdf import frozen_copy, prepare_signatures
-
     snapshot = copy.deepcopy(base.snapshot)
     snapshot.pop("amendment", None)
     billable = dict(snapshot.get("billable") or {})
@@ -133,7 +134,7 @@ def amendment_snapshot(
         billable[flag] = change["to"]
     snapshot["billable"] = billable
     requested_by = amendment.requested_by
-    signature = prepare_signatures(
+    signature = pdf.prepare_signatures(
         {"customer": {"name": signatory_name, "signed_at": signed_at.isoformat(), "image": image}}
     )["customer"]
     snapshot["amendment"] = {
@@ -151,7 +152,7 @@ def amendment_snapshot(
         "signature": signature,
         "signed_at": signed_at.isoformat(),
     }
-    return frozen_copy(snapshot)
+    return pdf.frozen_copy(snapshot)
 
 
 def amendment_sign(
@@ -160,10 +161,6 @@ def amendment_sign(
     """The customer signs the pending amendment: freeze its snapshot, render and store its PDF
     with its SHA-256 and content fingerprint, then apply the new billable flags — all in one
     transaction (either fully signed with its PDF stored, or nothing changed)."""
-    from .pdf import content_fingerprint, render_report_pdf
-    from .services import _apply_signed_billing
-    from .signatures import clean_signature
-
     signatory_name = (signatory_name or "").strip()
     if not signatory_name:
         raise ValidationError({"signatory_name": _("The signatory's name is required.")})
@@ -183,10 +180,10 @@ def amendment_sign(
             image=image,
             signed_at=signed_at,
         )
-        pdf_bytes = render_report_pdf(snapshot, draft=False)
+        pdf_bytes = pdf.render_report_pdf(snapshot, draft=False)
         pending.snapshot = snapshot
         pending.sha256 = hashlib.sha256(pdf_bytes).hexdigest()
-        pending.content_sha256 = content_fingerprint(snapshot)
+        pending.content_sha256 = pdf.content_fingerprint(snapshot)
         pending.signed_at = signed_at
         pending.pdf.save(
             f"{locked.number}-v{pending.version}.pdf", ContentFile(pdf_bytes), save=False

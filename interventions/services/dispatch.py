@@ -1,0 +1,93 @@
+"""Dispatch: who handles the job (assign, hand over) and cancelling it."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .. import workflow
+from ..guards import ReportLocked, ensure_editable
+from ..models import Intervention, InterventionEvent, Status
+from ..people import display_name
+
+
+def intervention_assign(
+    *,
+    intervention: Intervention,
+    technician,
+    actor=None,
+    scheduled_start: datetime.datetime | None = None,
+    scheduled_end: datetime.datetime | None = None,
+    note: str = "",
+) -> Intervention:
+    """Give the job (and optionally a time slot) to a technician; a new ticket becomes scheduled."""
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        if locked.is_closed:
+            raise ReportLocked(
+                _("Intervention %(number)s is closed: it cannot be reassigned.")
+                % {"number": locked.number}
+            )
+        previous = locked.technician
+        locked.technician = technician
+        locked.scheduled_start = scheduled_start
+        locked.scheduled_end = scheduled_end
+        locked.full_clean()
+        locked.save(update_fields=["technician", "scheduled_start", "scheduled_end", "updated_at"])
+        InterventionEvent.objects.create(
+            intervention=locked,
+            kind=InterventionEvent.Kind.ASSIGNED,
+            actor=actor,
+            note=note,
+            data={
+                "from": previous.get_username() if previous else None,
+                "to": technician.get_username() if technician else None,
+            },
+        )
+        if locked.status == Status.NEW and technician is not None:
+            locked = workflow.transition(locked, Status.SCHEDULED, actor=actor)
+    return locked
+
+
+def intervention_handover(
+    *, intervention: Intervention, to_technician, actor, note: str
+) -> Intervention:
+    """Hand the job to another technician with a note of what was already done.
+
+    One service for both entry points (the dispatcher's page and the technician's tablet).
+    The response deadline is not touched: a handover never resets the customer's clock.
+    """
+    if not note.strip():
+        raise ValidationError(
+            {"note": _("Say what has already been done, so that nothing is redone or undone.")}
+        )
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        ensure_editable(locked)
+        previous = locked.technician
+        if previous is not None and previous.pk == to_technician.pk:
+            raise ValidationError(
+                {"to_technician": _("The intervention is already assigned to this technician.")}
+            )
+        locked.technician = to_technician
+        locked.save(update_fields=["technician", "updated_at"])
+        InterventionEvent.objects.create(
+            intervention=locked,
+            kind=InterventionEvent.Kind.HANDOVER,
+            actor=actor,
+            note=note.strip(),
+            data={
+                "from": previous.get_username() if previous else None,
+                "from_name": display_name(previous) if previous else None,
+                "to": to_technician.get_username(),
+                "to_name": display_name(to_technician),
+            },
+        )
+        if locked.status == Status.NEW:
+            locked = workflow.transition(locked, Status.SCHEDULED, actor=actor)
+    return locked
+
+
+def intervention_cancel(*, intervention: Intervention, actor, reason: str) -> Intervention:
+    return workflow.transition(intervention, Status.CANCELLED, actor=actor, note=reason)

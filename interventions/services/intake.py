@@ -1,0 +1,167 @@
+"""Intake: a call (or a planned visit) becomes a numbered intervention, with what the customer
+is entitled to at the time of the call and the response deadline."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from clients.models import Client, Contract, Equipment, Site
+from clients.selectors import active_contract_for
+
+from .. import extensions
+from ..models import (
+    Channel,
+    Intervention,
+    InterventionCounter,
+    InterventionEvent,
+    Priority,
+    Relation,
+    Status,
+)
+from ..sla import response_deadline
+
+
+def _take_number(year: int) -> tuple[int, str]:
+    """Next number of `year`, inside the caller's transaction.
+
+    Gap-free: the counter row stays locked until commit, and a rollback gives the number back.
+    """
+    InterventionCounter.objects.bulk_create(
+        [InterventionCounter(year=year, last_number=0)], ignore_conflicts=True
+    )
+    counter = InterventionCounter.objects.select_for_update().get(year=year)
+    counter.last_number += 1
+    counter.save(update_fields=["last_number"])
+    return counter.last_number, f"{year}-{counter.last_number:05d}"
+
+
+def entitlement_snapshot(
+    *,
+    client: Client,
+    equipment: Equipment | None,
+    day: datetime.date,
+    contract: Contract | None = None,
+) -> dict:
+    """What the customer is entitled to on `day`: contract (as a snapshot) and warranty.
+
+    `contract` imposes the contract (a planned visit of this contract) instead of looking it up.
+    """
+    if contract is None:
+        contract = active_contract_for(client, equipment, day)
+    under_warranty = bool(equipment and equipment.under_warranty_on(day))
+    return {
+        "contract": contract,
+        "contract_snapshot": contract.snapshot() if contract else {},
+        "under_contract": contract is not None,
+        "under_warranty": under_warranty,
+        "warranty_until": equipment.warranty_until if equipment else None,
+    }
+
+
+def intervention_create(
+    *,
+    client: Client,
+    object: str,
+    actor=None,
+    site: Site | None = None,
+    equipment: Equipment | None = None,
+    caller_name: str = "",
+    caller_phone: str = "",
+    channel: str = Channel.PHONE,
+    priority: int = Priority.NORMAL,
+    requested_at: datetime.datetime | None = None,
+    parent: Intervention | None = None,
+    relation: str = Relation.NONE,
+    contract: Contract | None = None,
+    planned_tasks: str = "",
+) -> Intervention:
+    """Open a ticket: number it, record what the customer is entitled to at the time of the call,
+    and set the response deadline (contract's response time in business hours; none for a
+    planned visit, which is scheduled, not answered)."""
+    requested_at = requested_at or timezone.now()
+    if equipment is not None and site is None:
+        site = equipment.site
+    entitlement = entitlement_snapshot(
+        client=client, equipment=equipment, day=timezone.localdate(requested_at), contract=contract
+    )
+    deadline_at = None
+    if entitlement["contract"] is not None and channel != Channel.PLANNED:
+        deadline_at = response_deadline(requested_at, entitlement["contract"].response_time_hours)
+    intervention = Intervention(
+        client=client,
+        site=site,
+        equipment=equipment,
+        object=object.strip(),
+        caller_name=caller_name.strip(),
+        caller_phone=caller_phone.strip(),
+        channel=channel,
+        priority=priority,
+        requested_at=requested_at,
+        parent=parent,
+        relation=relation,
+        created_by=actor,
+        deadline_at=deadline_at,
+        planned_tasks=planned_tasks.strip(),
+        **entitlement,
+    )
+    if not intervention.object:
+        raise ValidationError({"object": _("The object of the intervention is required.")})
+    with transaction.atomic():
+        intervention.year = timezone.localdate().year
+        intervention.sequence, intervention.number = _take_number(intervention.year)
+        intervention.full_clean()
+        intervention.save()
+        InterventionEvent.objects.create(
+            intervention=intervention,
+            kind=InterventionEvent.Kind.CREATED,
+            actor=actor,
+            to_status=intervention.status,
+            note=intervention.object,
+            data={"parent": parent.number, "relation": relation} if parent else {},
+        )
+        for _name, hook in extensions.on_intervention_created.items():
+            hook(intervention, actor=actor)
+    return intervention
+
+
+def planned_visits_create(*, contract: Contract, actor) -> list[Intervention]:
+    """Create this year's missing planned visits of a contract (channel "planned"), each
+    pre-filled with the contract's standard tasks. Visits already planned (not cancelled)
+    count: running it twice creates nothing more."""
+    year = timezone.localdate().year
+    if not contract.annual_visits:
+        raise ValidationError(_("This contract includes no planned visit."))
+    with transaction.atomic():
+        # Serialise two dispatchers clicking at once on the same contract.
+        contract = Contract.objects.select_for_update().get(pk=contract.pk)
+        existing = (
+            Intervention.objects.filter(
+                contract=contract, channel=Channel.PLANNED, requested_at__year=year
+            )
+            .exclude(status=Status.CANCELLED)
+            .count()
+        )
+        site = contract.client.sites.order_by("pk").first()
+        created = []
+        for rank in range(existing + 1, contract.annual_visits + 1):
+            created.append(
+                intervention_create(
+                    client=contract.client,
+                    site=site,
+                    contract=contract,
+                    channel=Channel.PLANNED,
+                    object=_("Planned visit %(rank)s/%(total)s %(year)s — contract %(number)s")
+                    % {
+                        "rank": rank,
+                        "total": contract.annual_visits,
+                        "year": year,
+                        "number": contract.number,
+                    },
+                    planned_tasks=contract.standard_tasks,
+                    actor=actor,
+                )
+            )
+    return created

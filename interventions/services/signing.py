@@ -1,0 +1,247 @@
+"""Signing: what a signature covers (`report_content`), the two signatures, and the frozen
+report (`report_freeze`: snapshot, PDF, SHA-256, figures)."""
+
+import datetime
+import hashlib
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import extensions, pdf, workflow
+from ..billing import decide, figures_from_snapshot, snapshot_figures
+from ..guards import ReportLocked, ensure_editable
+from ..models import (
+    Intervention,
+    InterventionEvent,
+    ReportFigures,
+    SignedReport,
+    Status,
+    TechnicianSignature,
+)
+from ..people import display_name
+from ..signatures import clean_signature
+from ..snapshot import report_snapshot
+from .billing import billing_refresh
+
+
+def signature_blockers(intervention: Intervention) -> list[str]:
+    """What still prevents the report from going to signature, in French sentences.
+
+    Empty list: the technician may hand the tablet to the customer.
+    """
+    blockers = []
+    if not intervention.work_done.strip():
+        blockers.append(_("Describe the work done."))
+    if not intervention.visits.exists():
+        blockers.append(_("Record at least one visit (arrival on site)."))
+    elif intervention.visits.filter(left_at__isnull=True).exists():
+        blockers.append(_("Record the departure of the visit in progress."))
+    for _name, provider in extensions.signature_blockers.items():
+        blockers += provider(intervention)
+    return blockers
+
+
+class ReportChanged(ValidationError):
+    """The report changed after it was shown for signature: nobody signs unseen content."""
+
+
+def report_content(intervention: Intervention) -> tuple[dict, str]:
+    """What a signature covers, as shown on the sign page, and its fingerprint.
+
+    The content is the report snapshot with the billing decision that will be frozen (the
+    stored flags may lag behind an observation or an override until `billing_refresh`), without
+    the status, which only the signature itself changes. The sign page carries the fingerprint;
+    `report_sign_technician`, `report_sign_customer` and `report_freeze` refuse a different one,
+    so what is frozen is, key for key, what the signatories read.
+    """
+    content = report_snapshot(intervention)
+    content["billable"] = {flag: d.billable for flag, d in decide(intervention).items()}
+    content = pdf.frozen_copy(content)
+    covered = {k: v for k, v in content.items() if k not in ("status", "status_label")}
+    return content, pdf.content_fingerprint(covered)
+
+
+def _ensure_content_shown(intervention: Intervention, shown_sha256: str) -> tuple[dict, str]:
+    content, fingerprint = report_content(intervention)
+    if shown_sha256 != fingerprint:
+        raise ReportChanged(
+            _(
+                "The report of intervention %(number)s changed after it was shown: "
+                "read it again before signing."
+            )
+            % {"number": intervention.number},
+            code="changed",
+        )
+    return content, fingerprint
+
+
+def report_sign_technician(
+    *, intervention: Intervention, actor, image: str, shown_sha256: str
+) -> TechnicianSignature:
+    """The technician signs the finished report as shown (`report_content` fingerprint); the
+    signature is kept, with that fingerprint, until the customer signs the same content."""
+    image = clean_signature(image)
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        ensure_editable(locked)
+        if locked.status != Status.AWAITING_SIGNATURE:
+            raise ValidationError(_("Finish the report before signing it."))
+        if locked.technician_id != actor.pk:
+            raise ValidationError(_("Only the technician of this intervention can sign it."))
+        _ensure_content_shown(locked, shown_sha256)
+        TechnicianSignature.objects.filter(intervention=locked).delete()
+        signature = TechnicianSignature(
+            intervention=locked,
+            technician=actor,
+            name=display_name(actor),
+            image=image,
+            content_sha256=shown_sha256,
+            signed_at=timezone.now(),
+        )
+        signature.full_clean()
+        signature.save()
+        InterventionEvent.objects.create(
+            intervention=locked,
+            kind=InterventionEvent.Kind.SIGNATURE,
+            actor=actor,
+            note=_("Technician's signature"),
+        )
+    return signature
+
+
+def report_sign_customer(
+    *,
+    intervention: Intervention,
+    actor,
+    signatory_name: str,
+    image: str,
+    shown_sha256: str,
+    stamp: str | None = None,
+) -> SignedReport:
+    """The customer signs the report as shown to them (`report_content` fingerprint): both
+    signatures go into the frozen report (`report_freeze`). Refused (`ReportChanged`) if the
+    report changed since it was shown, or since the technician signed it."""
+    signatory_name = signatory_name.strip()
+    if not signatory_name:
+        raise ValidationError({"signatory_name": _("The signatory's name is required.")})
+    image = clean_signature(image)
+    ensure_editable(intervention)
+    signed_at = timezone.now()
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        try:
+            technician = TechnicianSignature.objects.get(intervention=intervention)
+        except TechnicianSignature.DoesNotExist:
+            raise ValidationError(_("The technician must sign first.")) from None
+        _ensure_content_shown(locked, shown_sha256)
+        if technician.content_sha256 != shown_sha256:
+            raise ReportChanged(
+                _(
+                    "The report changed after the technician signed it: "
+                    "the technician must read it and sign again."
+                ),
+                code="changed",
+            )
+        report = report_freeze(
+            intervention=intervention,
+            signatures={
+                "technician": {
+                    "name": technician.name,
+                    "signed_at": technician.signed_at.isoformat(),
+                    "image": technician.image,
+                },
+                "customer": {
+                    "name": signatory_name,
+                    "signed_at": signed_at.isoformat(),
+                    "image": image,
+                    "stamp": stamp or None,
+                },
+            },
+            actor=actor,
+            signed_at=signed_at,
+            shown_sha256=shown_sha256,
+        )
+        InterventionEvent.objects.create(
+            intervention=intervention,
+            kind=InterventionEvent.Kind.SIGNATURE,
+            actor=actor,
+            note=_("Signed by the customer: %(name)s") % {"name": signatory_name},
+            data={"sha256": report.sha256},
+        )
+    return report
+
+
+def report_freeze(
+    *,
+    intervention: Intervention,
+    signatures: dict,
+    actor,
+    signed_at: datetime.datetime | None = None,
+    shown_sha256: str | None = None,
+) -> SignedReport:
+    """Issue the report: freeze its snapshot with both signatures, render and store the PDF once
+    with its SHA-256, and move the intervention to `signed`. Refused unless awaiting signature.
+
+    `signatures` = {"technician": {"name", "signed_at", "image"}, "customer": {"name",
+    "signed_at", "image", "stamp"}} where images are PNG/JPEG data URIs (see snapshot.py).
+    `shown_sha256` (the sign page's `report_content` fingerprint) is refused with
+    `ReportChanged` if the report no longer reads the same; the signing services always pass it
+    (demo data and tests that freeze directly may omit it). All or nothing: a refusal or a
+    failed render leaves the intervention awaiting signature with no file written.
+    """
+    signed_at = signed_at or timezone.now()
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        if locked.status != Status.AWAITING_SIGNATURE:
+            raise ReportLocked(
+                _("Intervention %(number)s is not awaiting a signature.")
+                % {"number": locked.number}
+            )
+        if shown_sha256 is None:
+            snapshot, shown_sha256 = report_content(locked)
+        else:
+            snapshot, shown_sha256 = _ensure_content_shown(locked, shown_sha256)
+        billing_refresh(intervention=locked)
+        snapshot["signed_content_sha256"] = shown_sha256
+        snapshot["status"] = Status.SIGNED.value
+        snapshot["status_label"] = str(Status.SIGNED.label)
+        snapshot["signed_at"] = signed_at.isoformat()
+        # Stored trimmed and downscaled to their printed size: smaller, faster to render.
+        snapshot["signatures"] = pdf.prepare_signatures(signatures)
+        snapshot["figures"] = snapshot_figures(figures_from_snapshot(snapshot, locked))
+        snapshot = pdf.frozen_copy(snapshot)
+        pdf_bytes = pdf.render_report_pdf(snapshot, draft=False)
+        report = SignedReport(
+            intervention=locked,
+            snapshot=snapshot,
+            sha256=hashlib.sha256(pdf_bytes).hexdigest(),
+            content_sha256=pdf.content_fingerprint(snapshot),
+            signed_at=signed_at,
+        )
+        report.pdf.save(f"{locked.number}.pdf", ContentFile(pdf_bytes), save=False)
+        try:
+            report.save()
+            report_figures_record(intervention=locked, snapshot=snapshot)
+            workflow.transition(locked, Status.SIGNED, actor=actor)
+        except Exception:
+            report.pdf.delete(save=False)
+            raise
+    return report
+
+
+def report_figures_record(*, intervention: Intervention, snapshot: dict) -> ReportFigures:
+    """Copy the frozen report's figures into columns (billing reads them; see billing.py)."""
+    facts = figures_from_snapshot(snapshot, intervention)
+    return ReportFigures.objects.create(
+        intervention=intervention,
+        minutes=facts.minutes,
+        travel_minutes=facts.travel_minutes,
+        km=facts.km,
+        visits=facts.visits,
+        parts_price=facts.parts_price,
+        parts_cost=facts.parts_cost,
+        parts_quantity=facts.parts_count,
+    )

@@ -1,0 +1,382 @@
+"""The technician's tablet: report texts, visits, parts, outcome, linked requests, the
+out-of-conditions observation, and sending the report to signature (or back)."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import workflow
+from ..guards import ensure_editable, ensure_report_open
+from ..models import (
+    Channel,
+    Intervention,
+    InterventionEvent,
+    Outcome,
+    Part,
+    PartUsed,
+    Relation,
+    Status,
+    TechnicianSignature,
+    Visit,
+)
+from .billing import billing_refresh
+from .intake import intervention_create
+from .signing import signature_blockers
+
+REPORT_FIELDS = ("diagnostics", "work_done", "remarks")
+
+
+def report_update(*, intervention: Intervention, actor=None, **texts: str) -> Intervention:
+    """Save the report's texts (diagnostics, work done, remarks), while the report is open."""
+    unknown = set(texts) - set(REPORT_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown report fields: {sorted(unknown)}")
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        ensure_report_open(locked)
+        changed = [name for name, value in texts.items() if getattr(locked, name) != value]
+        if not changed:
+            return locked
+        for name in changed:
+            setattr(locked, name, texts[name])
+        locked.full_clean()
+        locked.save(update_fields=[*changed, "updated_at"])
+    for name in changed:
+        setattr(intervention, name, texts[name])
+    return locked
+
+
+def _record_first_arrival(intervention: Intervention, arrived_at: datetime.datetime) -> None:
+    """The first arrival on site is what the contract's response time is judged on."""
+    if intervention.first_arrival_at is not None and intervention.first_arrival_at <= arrived_at:
+        return
+    intervention.first_arrival_at = arrived_at
+    intervention.met_deadline = (
+        None if intervention.deadline_at is None else arrived_at <= intervention.deadline_at
+    )
+    intervention.save(update_fields=["first_arrival_at", "met_deadline", "updated_at"])
+
+
+def visit_record(
+    *,
+    intervention: Intervention,
+    technician,
+    arrived_at: datetime.datetime,
+    left_at: datetime.datetime | None = None,
+    travel_km=0,
+    travel_minutes: int = 0,
+    actor=None,
+) -> Visit:
+    """Record a technician's time on site; the first arrival starts the work (in progress)."""
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        ensure_report_open(locked)
+        visit = Visit(
+            intervention=locked,
+            technician=technician,
+            arrived_at=arrived_at,
+            left_at=left_at,
+            travel_km=travel_km,
+            travel_minutes=travel_minutes,
+        )
+        visit.full_clean()
+        visit.save()
+        _record_first_arrival(locked, arrived_at)
+        InterventionEvent.objects.create(
+            intervention=locked,
+            kind=InterventionEvent.Kind.VISIT,
+            actor=actor or technician,
+            data={"visit": visit.pk, "arrived_at": arrived_at.isoformat()},
+        )
+        if locked.status in (Status.NEW, Status.SCHEDULED):
+            workflow.transition(locked, Status.IN_PROGRESS, actor=actor or technician)
+    return visit
+
+
+def _refresh_first_arrival(intervention: Intervention) -> None:
+    """Recompute the first arrival (and the deadline verdict) after a visit was edited."""
+    first = intervention.visits.order_by("arrived_at").values_list("arrived_at", flat=True).first()
+    intervention.first_arrival_at = first
+    intervention.met_deadline = (
+        None
+        if first is None or intervention.deadline_at is None
+        else first <= intervention.deadline_at
+    )
+    intervention.save(update_fields=["first_arrival_at", "met_deadline", "updated_at"])
+
+
+def _locked_visit(visit: Visit) -> tuple[Visit, Intervention]:
+    locked = Intervention.objects.select_for_update().get(pk=visit.intervention_id)
+    ensure_report_open(locked)
+    return Visit.objects.select_for_update().get(pk=visit.pk), locked
+
+
+def visit_arrive(*, intervention: Intervention, technician, at: datetime.datetime | None = None):
+    """One tap on arrival: a new visit starting now. Refused while this technician's previous
+    visit has no departure (stamp the departure first)."""
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        ensure_report_open(locked)
+        if locked.visits.filter(technician=technician, left_at__isnull=True).exists():
+            raise ValidationError(_("Stamp the departure of your visit in progress first."))
+        return visit_record(
+            intervention=locked,
+            technician=technician,
+            arrived_at=at or timezone.now(),
+            actor=technician,
+        )
+
+
+def visit_depart(
+    *,
+    visit: Visit,
+    actor,
+    left_at: datetime.datetime | None = None,
+    travel_km=None,
+    travel_minutes: int | None = None,
+) -> Visit:
+    """One tap on departure (now, or the time given), with the travel of this visit."""
+    with transaction.atomic():
+        visit, locked = _locked_visit(visit)
+        if visit.left_at is not None:
+            raise ValidationError(_("The departure of this visit is already stamped."))
+        visit.left_at = left_at or timezone.now()
+        if travel_km is not None:
+            visit.travel_km = travel_km
+        if travel_minutes is not None:
+            visit.travel_minutes = travel_minutes
+        visit.full_clean()
+        visit.save()
+        InterventionEvent.objects.create(
+            intervention=locked,
+            kind=InterventionEvent.Kind.VISIT,
+            actor=actor,
+            data={"visit": visit.pk, "left_at": visit.left_at.isoformat()},
+        )
+    return visit
+
+
+def visit_update(
+    *,
+    visit: Visit,
+    actor,
+    arrived_at: datetime.datetime,
+    left_at: datetime.datetime | None,
+    travel_km,
+    travel_minutes: int,
+) -> Visit:
+    """Correct a stamped visit (times and travel); the first arrival is recomputed."""
+    with transaction.atomic():
+        visit, locked = _locked_visit(visit)
+        before = {"arrived_at": visit.arrived_at.isoformat(), "left_at": _iso(visit.left_at)}
+        visit.arrived_at = arrived_at
+        visit.left_at = left_at
+        visit.travel_km = travel_km
+        visit.travel_minutes = travel_minutes
+        visit.full_clean()
+        visit.save()
+        _refresh_first_arrival(locked)
+        InterventionEvent.objects.create(
+            intervention=locked,
+            kind=InterventionEvent.Kind.VISIT,
+            actor=actor,
+            note=_("Visit corrected"),
+            data={
+                "visit": visit.pk,
+                "before": before,
+                "after": {"arrived_at": arrived_at.isoformat(), "left_at": _iso(left_at)},
+            },
+        )
+    return visit
+
+
+def _iso(value):
+    return value.isoformat() if value else None
+
+
+def part_add(
+    *,
+    intervention: Intervention,
+    quantity,
+    part: Part | None = None,
+    description: str = "",
+    unit_price=None,
+    actor=None,
+) -> PartUsed:
+    """Add a replaced part: from the catalogue (price and cost copied now) or a free line."""
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        ensure_report_open(locked)
+        if part is None and not description.strip():
+            raise ValidationError(
+                {"description": _("Choose a catalogue part or describe the part.")}
+            )
+        used = PartUsed(
+            intervention=locked,
+            part=part,
+            reference=part.reference if part else "",
+            description=description.strip() or (part.name if part else ""),
+            quantity=quantity,
+            unit_price=part.unit_price if part and unit_price is None else (unit_price or 0),
+            unit_cost=part.unit_cost if part else 0,
+        )
+        used.full_clean()
+        used.save()
+    return used
+
+
+def part_remove(*, part_used: PartUsed, actor) -> None:
+    """Remove a line of replaced parts (typing mistake); refused once signed."""
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=part_used.intervention_id)
+        ensure_report_open(locked)
+        InterventionEvent.objects.create(
+            intervention=locked,
+            kind=InterventionEvent.Kind.NOTE,
+            actor=actor,
+            note=_("Part removed: %(part)s") % {"part": str(part_used)},
+        )
+        PartUsed.objects.filter(pk=part_used.pk).delete()
+
+
+def intervention_additional_request(
+    *, intervention: Intervention, actor, object: str
+) -> Intervention:
+    """The customer asks for something outside the object (the modem during a printer visit):
+    a NEW intervention linked to this one, for the dispatcher to qualify and plan."""
+    with transaction.atomic():
+        ensure_report_open(Intervention.objects.select_for_update().get(pk=intervention.pk))
+        child = intervention_create(
+            client=intervention.client,
+            site=intervention.site,
+            object=object,
+            actor=actor,
+            channel=Channel.ON_SITE,
+            parent=intervention,
+            relation=Relation.ADDITIONAL_REQUEST,
+        )
+        InterventionEvent.objects.create(
+            intervention=intervention,
+            kind=InterventionEvent.Kind.LINKED,
+            actor=actor,
+            note=child.object,
+            data={"child": child.number, "relation": Relation.ADDITIONAL_REQUEST.value},
+        )
+    return child
+
+
+def intervention_resolve(
+    *, intervention: Intervention, actor, resolved_at: datetime.datetime | None = None
+) -> Intervention:
+    """The problem is solved: outcome resolved, resolution time recorded."""
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        ensure_report_open(locked)
+        locked.outcome = Outcome.RESOLVED
+        locked.resolved_at = resolved_at or timezone.now()
+        locked.full_clean()
+        locked.save(update_fields=["outcome", "resolved_at", "updated_at"])
+        InterventionEvent.objects.create(
+            intervention=locked,
+            kind=InterventionEvent.Kind.REPORT,
+            actor=actor,
+            note=str(Outcome.RESOLVED.label),
+            data={"outcome": Outcome.RESOLVED.value, "resolved_at": locked.resolved_at.isoformat()},
+        )
+    return locked
+
+
+def intervention_follow_up(*, intervention: Intervention, actor, reason: str) -> Intervention:
+    """Not resolved: outcome follow-up, and a follow-up intervention is opened (returned)."""
+    if not reason.strip():
+        raise ValidationError({"reason": _("Say what remains to be done.")})
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        ensure_report_open(locked)
+        if locked.children.filter(relation=Relation.FOLLOW_UP).exists():
+            raise ValidationError(_("A follow-up intervention is already open for this one."))
+        locked.outcome = Outcome.FOLLOW_UP
+        locked.resolved_at = None
+        locked.save(update_fields=["outcome", "resolved_at", "updated_at"])
+        child = intervention_create(
+            client=locked.client,
+            site=locked.site,
+            equipment=locked.equipment,
+            object=_("Follow-up of %(number)s: %(reason)s")
+            % {"number": locked.number, "reason": reason.strip()},
+            actor=actor,
+            channel=Channel.PLANNED,
+            priority=locked.priority,
+            parent=locked,
+            relation=Relation.FOLLOW_UP,
+        )
+        InterventionEvent.objects.create(
+            intervention=locked,
+            kind=InterventionEvent.Kind.LINKED,
+            actor=actor,
+            note=reason.strip(),
+            data={"child": child.number, "relation": Relation.FOLLOW_UP.value},
+        )
+    return child
+
+
+def out_of_conditions_record(
+    *, intervention: Intervention, actor, out_of_conditions: bool, note: str = ""
+) -> Intervention:
+    """The technician's observation that the equipment was used outside the contract's
+    conditions (a fact, not a billing decision: it turns the proposal to billable)."""
+    note = note.strip()
+    if out_of_conditions and not note:
+        raise ValidationError(
+            {"out_of_conditions_note": _("Describe what is outside the contract's conditions.")}
+        )
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        ensure_report_open(locked)
+        locked.out_of_conditions = out_of_conditions
+        locked.out_of_conditions_note = note if out_of_conditions else ""
+        locked.full_clean()
+        locked.save(update_fields=["out_of_conditions", "out_of_conditions_note", "updated_at"])
+        billing_refresh(intervention=locked)
+        InterventionEvent.objects.create(
+            intervention=locked,
+            kind=InterventionEvent.Kind.REPORT,
+            actor=actor,
+            note=(_("Outside the contract's conditions: %(note)s") % {"note": note})
+            if out_of_conditions
+            else _("Within the contract's conditions."),
+            data={"out_of_conditions": out_of_conditions},
+        )
+    intervention.refresh_from_db()
+    return intervention
+
+
+def report_submit(*, intervention: Intervention, actor) -> Intervention:
+    """The technician has finished: to `awaiting_signature`, unless something is missing
+    (the message lists every blocker)."""
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        ensure_editable(locked)
+        blockers = signature_blockers(locked)
+        if blockers:
+            raise ValidationError(
+                _("The report cannot go to signature yet: %(missing)s")
+                % {"missing": " ".join(blockers)}
+            )
+        return workflow.transition(
+            locked, Status.AWAITING_SIGNATURE, actor=actor, expected_from=Status.IN_PROGRESS
+        )
+
+
+def report_reopen(*, intervention: Intervention, actor) -> Intervention:
+    """Back to the report before the customer signs; the technician will sign again."""
+    with transaction.atomic():
+        ensure_editable(Intervention.objects.select_for_update().get(pk=intervention.pk))
+        locked = workflow.transition(
+            intervention, Status.IN_PROGRESS, actor=actor, expected_from=Status.AWAITING_SIGNATURE
+        )
+        TechnicianSignature.objects.filter(intervention=locked).delete()
+    return locked
