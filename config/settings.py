@@ -138,7 +138,7 @@ BUSINESS_HOURS_END = env_str("BUSINESS_HOURS_END", "18:00")
 HOLIDAYS_COUNTRY = env_str("HOLIDAYS_COUNTRY", "FR")
 HOLIDAYS_SUBDIV = env_str("HOLIDAYS_SUBDIV") or None
 
-# The letterhead printed on every report (issue "PDF"): configured once, never hard-coded.
+# The letterhead printed on every report: configured once, never hard-coded.
 COMPANY = {
     "name": env_str("COMPANY_NAME", "InfoDépann Services"),
     "address": env_str("COMPANY_ADDRESS", "12 rue des Artisans, 69003 Lyon"),

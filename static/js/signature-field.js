@@ -3,9 +3,8 @@
  * - The pad keeps one aspect ratio (3:1, CSS in tablet.css) whatever the screen, and the strokes
  *   are kept in CSS pixels of the canvas they were drawn on. A resize or a rotation of the
  *   tablet changes the canvas size: every stroke is rescaled from the old size to the new one
- *   and redrawn, so the whole drawing stays visible and is what gets submitted. Before, strokes
- *   were redrawn at their old coordinates and a portrait canvas cut off whatever had been drawn
- *   right of its width (issue 10).
+ *   and redrawn, so the whole drawing stays visible and is what gets submitted (redrawn at
+ *   their old coordinates, a portrait canvas would cut off what was drawn right of its width).
  * - The hidden input always holds a PNG data URI of the whole current drawing: updated at the
  *   end of every stroke, after every redraw and just before submitting.
  * - A form sent back with an error keeps the drawing: it is shown stretched over the pad (same

@@ -1,4 +1,4 @@
-"""Issue 10, observation 9: after signature, billing follows the signed report.
+"""After signature, billing follows the signed report.
 
 A manager may waive an item the signed report marks billable; making billable an item it marks
 not billable needs an amendment (a new version, signed again by the customer, own PDF and hash).

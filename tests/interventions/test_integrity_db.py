@@ -1,4 +1,4 @@
-"""Signed means signed, down to the database (issue 10, observations 6 and 7).
+"""Signed means signed, down to the database.
 
 The database itself refuses to change a signed or billed report, whoever asks: raw SQL, a
 queryset `.update()`/`.delete()`, `Model.save()`. Verification covers every figure billing
