@@ -3,17 +3,10 @@ lists and dicts; `build` creates it through the services, like real work.
 
 Other apps add their demo objects without this package knowing them, so that `interventions`
 never imports them (procedures adds its demo procedures this way). An app's `demo` module
-registers a builder when it is imported:
-
-    from interventions import demo
-
-    @demo.register
-    def build(users):
-        ...
-
-and `extensions_build` imports the `demo` module of every installed app (as the admin
-discovers `admin` modules), then calls each builder with the demo users by username. The
-builders run in the command's transaction, after the demo interventions exist.
+registers a builder, a function of the demo users, with the `@interventions.demo.register`
+decorator when it is imported; `extensions_build` imports the `demo` module of every installed
+app (as the admin discovers `admin` modules), then calls each builder with the demo users by
+username. The builders run in the command's transaction, after the demo interventions exist.
 """
 
 from collections.abc import Callable
