@@ -259,3 +259,54 @@ def applicable_procedures(intervention, kind: str) -> list[Procedure]:
         return 1 if p.is_general else 2
 
     return sorted(procedures, key=lambda p: (rank(p), p.title))
+
+
+def procedure_library(
+    *, query: str = "", kind: str = "", archived: bool = False, published_only: bool = True
+) -> QuerySet[Procedure]:
+    """The library page: `procedure_search` with the versions each row shows."""
+    return procedure_search(
+        query=query, kind=kind, archived=archived, published_only=published_only
+    ).prefetch_related("versions")
+
+
+def procedure_versions(procedure: Procedure, *, published_only: bool) -> QuerySet[ProcedureVersion]:
+    """The versions of a procedure one may open: all of them, or the published ones only."""
+    versions = procedure.versions.all()
+    if published_only:
+        versions = versions.filter(status=ProcedureVersion.Status.PUBLISHED)
+    return versions
+
+
+def attachable_procedures(runs: list[ProcedureRun]) -> list[Procedure]:
+    """Checklists, acceptances and administrative procedures that can still be attached to an
+    intervention that has `runs`: published ones, not already attached (diagnostics are
+    started from the runner instead)."""
+    attached = {run.version.procedure_id for run in runs}
+    return [p for p in procedure_search() if p.kind != Kind.DIAGNOSTIC and p.pk not in attached]
+
+
+def diagnostic_runs() -> QuerySet[ProcedureRun]:
+    """Runs of diagnostic procedures (the runner acts on no other)."""
+    return ProcedureRun.objects.filter(version__procedure__kind=Kind.DIAGNOSTIC)
+
+
+def diagnostic_procedure(pk) -> Procedure | None:
+    """The diagnostic procedure `pk` (any value; None when it is not one)."""
+    return Procedure.objects.filter(pk=pk or 0, kind=Kind.DIAGNOSTIC).first()
+
+
+def diagnostic_open_run(intervention) -> ProcedureRun | None:
+    """The diagnostic being run on the intervention (the latest one started, not finished)."""
+    return (
+        diagnostic_runs()
+        .filter(intervention=intervention, finished_at__isnull=True)
+        .select_related("version")
+        .order_by("-started_at", "-pk")
+        .first()
+    )
+
+
+def diagnostic_run_with_path(run: ProcedureRun) -> ProcedureRun:
+    """`run` again, its entries, their steps and answers prefetched for `diagnostic_path`."""
+    return ProcedureRun.objects.prefetch_related("entries__step", "entries__answer").get(pk=run.pk)

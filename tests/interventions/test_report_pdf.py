@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from interventions import services, workflow
-from interventions.management.commands.demo_data import demo_signature
+from interventions.demo.build import demo_signature
 from interventions.models import SignedReport, Status
 from interventions.pdf import content_fingerprint, render_report_pdf, split_text
 from interventions.snapshot import report_snapshot

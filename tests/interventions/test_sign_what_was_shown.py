@@ -1,5 +1,6 @@
-"""What is frozen at signature is exactly what the sign page showed. The page carries a fingerprint of the content it displays; signing with a fingerprint
-that no longer matches is refused, nothing is written, and the page shows the new content."""
+"""What is frozen at signature is exactly what the sign page showed. The page carries a
+fingerprint of the content it displays; signing with a fingerprint that no longer matches is
+refused, nothing is written, and the page shows the new content."""
 
 import re
 
