@@ -271,4 +271,7 @@ def test_equipment_history_lists_every_intervention_newest_first(client, request
 def test_equipment_history_refused_without_role(client, nobody):
     equipment = EquipmentFactory()
     client.force_login(nobody)
-    assert client.get(reverse("interventions-equipment-history", args=[equipment.pk])).status_code == 403
+    assert (
+        client.get(reverse("interventions-equipment-history", args=[equipment.pk])).status_code
+        == 403
+    )
