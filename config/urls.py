@@ -11,7 +11,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("procedures/", include("procedures.urls")),
     path("", include("interventions.urls")),
-    path("clients/", include("clients.urls")),
 ]
 
 if settings.DEBUG:

@@ -1,21 +1,31 @@
 """Read queries shared by several views."""
 
 import datetime
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Greatest
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
-from clients.models import Contract
+from clients.models import Client, Contract, Equipment, Site
 
-from . import roles
+from . import billing, roles
 from .models import (
     CLOSED_STATUSES,
     Channel,
+    ContractRates,
     Intervention,
+    InterventionEvent,
+    Part,
+    PartUsed,
     ReportAmendment,
     SignedReport,
     Status,
+    TechnicianSignature,
+    Visit,
 )
 
 
@@ -68,7 +78,8 @@ def slot_overlaps(
 
 def contracts_with_planned_visits(year: int) -> QuerySet[Contract]:
     """Contracts with annual visits active during `year`, with their planned visits counted:
-    `visits_planned` (not cancelled) and `visits_done` (signed or billed)."""
+    `visits_planned` (not cancelled), `visits_done` (signed or billed) and `visits_missing`
+    (still to prepare, never below zero)."""
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     planned = Q(
         interventions__channel=Channel.PLANNED,
@@ -86,6 +97,7 @@ def contracts_with_planned_visits(year: int) -> QuerySet[Contract]:
                 filter=planned & Q(interventions__status__in=[Status.SIGNED, Status.BILLED]),
             ),
         )
+        .annotate(visits_missing=Greatest(F("annual_visits") - F("visits_planned"), Value(0)))
         .order_by("client__name", "number")
     )
 
@@ -123,3 +135,258 @@ def latest_signed_version(intervention: Intervention) -> SignedReport | ReportAm
 def pending_amendment(intervention: Intervention) -> ReportAmendment | None:
     """The amendment waiting for the customer's signature, if any (at most one)."""
     return ReportAmendment.objects.filter(intervention=intervention, signed_at__isnull=True).first()
+
+
+# --- the intervention pages --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InterventionState:
+    """What the pages show depending on the status, named so templates never compare status
+    strings."""
+
+    awaiting_signature: bool
+    signed: bool
+    billed: bool
+    cancelled: bool
+    in_call: bool  # not started yet: the dispatcher may still run a diagnostic with the caller
+    billing_reviewable: bool
+
+
+def intervention_state(intervention: Intervention) -> InterventionState:
+    status = intervention.status
+    return InterventionState(
+        awaiting_signature=status == Status.AWAITING_SIGNATURE,
+        signed=status == Status.SIGNED,
+        billed=status == Status.BILLED,
+        cancelled=status == Status.CANCELLED,
+        in_call=status in (Status.NEW, Status.SCHEDULED),
+        billing_reviewable=status not in (Status.BILLED, Status.CANCELLED),
+    )
+
+
+def get_assigned_intervention(user, pk: int) -> Intervention:
+    """The intervention if it is assigned to this technician now, else 404 (the tablet's
+    pages: a technician edits only what is theirs)."""
+    return get_object_or_404(
+        Intervention.objects.select_related("client", "site", "equipment", "technician"),
+        pk=pk,
+        technician=user,
+    )
+
+
+@dataclass(frozen=True)
+class Agenda:
+    today: list[Intervention]
+    upcoming: list[Intervention]
+    unplanned: list[Intervention]
+
+
+def technician_agenda(user) -> Agenda:
+    """A technician's open interventions: due today or before, planned later, not planned."""
+    qs = (
+        Intervention.objects.select_related("client", "site", "equipment")
+        .filter(technician=user)
+        .exclude(status__in=CLOSED_STATUSES)
+        .order_by("scheduled_start", "deadline_at", "-priority", "requested_at")
+    )
+    today = timezone.localdate()
+    agenda = Agenda(today=[], upcoming=[], unplanned=[])
+    for intervention in qs:
+        if intervention.scheduled_start is None:
+            agenda.unplanned.append(intervention)
+        elif timezone.localdate(intervention.scheduled_start) <= today:
+            agenda.today.append(intervention)
+        else:
+            agenda.upcoming.append(intervention)
+    return agenda
+
+
+def interventions_to_schedule(order: tuple[str, ...], limit: int = 20) -> QuerySet[Intervention]:
+    """Open interventions without a slot, most urgent first (`order`)."""
+    return (
+        open_interventions()
+        .filter(scheduled_start__isnull=True)
+        .select_related("client", "technician")
+        .order_by(*order)[:limit]
+    )
+
+
+def count_by_status() -> list[tuple[Status, int]]:
+    """Every status with its number of interventions (zero included), in workflow order."""
+    counts = dict(Intervention.objects.values_list("status").annotate(n=Count("pk")).order_by())
+    return [(Status(value), counts.get(value, 0)) for value in Status.values]
+
+
+def intervention_visits(intervention: Intervention) -> QuerySet[Visit]:
+    return intervention.visits.select_related("technician")
+
+
+def intervention_parts(intervention: Intervention) -> QuerySet[PartUsed]:
+    return intervention.parts.select_related("part")
+
+
+def intervention_events(intervention: Intervention) -> QuerySet[InterventionEvent]:
+    return intervention.events.select_related("actor")
+
+
+def open_visit(visits: list[Visit], technician_id: int | None) -> Visit | None:
+    """The visit of the assigned technician still on site (arrived, not left), if any."""
+    return next((v for v in visits if v.left_at is None and v.technician_id == technician_id), None)
+
+
+def parts_with_total(intervention: Intervention) -> tuple[list[PartUsed], Decimal]:
+    """The parts used and their total price excluding VAT."""
+    parts = list(intervention.parts.all())
+    return parts, sum((p.total_price for p in parts), Decimal("0"))
+
+
+def child_interventions(intervention: Intervention) -> list[Intervention]:
+    return list(intervention.children.all())
+
+
+def get_visit(intervention: Intervention, pk: int) -> Visit:
+    return get_object_or_404(intervention.visits, pk=pk)
+
+
+def get_part_used(intervention: Intervention, pk: int) -> PartUsed:
+    return get_object_or_404(intervention.parts, pk=pk)
+
+
+def part_search(query: str, limit: int = 12) -> list[Part]:
+    """Active catalogue parts whose reference or name contains `query` (two characters
+    at least, else nothing)."""
+    query = query.strip()
+    if len(query) < 2:
+        return []
+    return list(
+        Part.objects.filter(active=True)
+        .filter(Q(reference__icontains=query) | Q(name__icontains=query))
+        .order_by("reference")[:limit]
+    )
+
+
+def technician_signature(intervention: Intervention) -> TechnicianSignature | None:
+    return TechnicianSignature.objects.filter(intervention=intervention).first()
+
+
+def equipment_history(pk: int) -> tuple[Equipment, QuerySet[Intervention]]:
+    """One piece of equipment (404 if unknown) and every intervention on it, newest first."""
+    equipment = get_object_or_404(
+        Equipment.objects.select_related("client", "site", "contract"), pk=pk
+    )
+    interventions = (
+        Intervention.objects.filter(equipment=equipment)
+        .select_related("technician")
+        .prefetch_related(Prefetch("parts", queryset=PartUsed.objects.order_by("pk")))
+        .order_by("-requested_at")
+    )
+    return equipment, interventions
+
+
+# --- intake: what the dispatcher picks during a call -------------------------------------
+
+
+def _by_pk_or_none(qs: QuerySet, pk) -> object | None:
+    """`pk` comes from the request as typed: anything but digits finds nothing."""
+    if not pk or not str(pk).isdigit():
+        return None
+    return qs.filter(pk=pk).first()
+
+
+def active_client_or_none(pk) -> Client | None:
+    return _by_pk_or_none(Client.objects.filter(active=True), pk)
+
+
+def get_active_client(pk) -> Client:
+    """The active client `pk`, else 404."""
+    return get_object_or_404(Client, pk=pk or 0, active=True)
+
+
+def client_site_or_none(client: Client, pk) -> Site | None:
+    return _by_pk_or_none(Site.objects.filter(client=client), pk)
+
+
+def client_equipment_or_none(client: Client, pk) -> Equipment | None:
+    return _by_pk_or_none(Equipment.objects.filter(client=client), pk)
+
+
+def client_sites(client: Client) -> QuerySet[Site]:
+    return client.sites.all()
+
+
+def client_equipment(client: Client) -> QuerySet[Equipment]:
+    return client.equipment.select_related("site", "contract")
+
+
+def get_contract(pk: int) -> Contract:
+    return get_object_or_404(Contract, pk=pk)
+
+
+# --- signed reports ----------------------------------------------------------------------
+
+
+def has_signed_report(intervention: Intervention) -> bool:
+    return SignedReport.objects.filter(intervention=intervention).exists()
+
+
+def get_signed_version(intervention: Intervention, version: int) -> SignedReport | ReportAmendment:
+    """Signed version `version` of the report (1 = the original), else 404."""
+    if version == 1:
+        return get_object_or_404(SignedReport, intervention=intervention)
+    return get_object_or_404(
+        ReportAmendment, intervention=intervention, version=version, signed_at__isnull=False
+    )
+
+
+def get_signed_report_by_number(number: str) -> SignedReport:
+    """The signed report of intervention `number` (the public verification page), else 404."""
+    return get_object_or_404(
+        SignedReport.objects.select_related("intervention__figures"), intervention__number=number
+    )
+
+
+# --- billing -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BillingReview:
+    decisions: dict
+    flags: dict[str, bool]
+    facts: billing.Facts
+    amounts: billing.Amounts
+
+
+def billing_review(intervention: Intervention) -> BillingReview:
+    """What the manager reviews on the intervention page: the decision per item, the flags
+    as recorded, the facts and the amounts they give at the contract's rates."""
+    facts = billing.facts_for(intervention)
+    rates = billing.RatesBook().for_contract(intervention.contract_id)
+    flags = {flag: getattr(intervention, f"billable_{flag}") for flag in billing.FLAGS}
+    return BillingReview(
+        decisions=billing.decide(intervention),
+        flags=flags,
+        facts=facts,
+        amounts=billing.compute_amounts(facts, flags, rates),
+    )
+
+
+def billing_lines_with_totals(
+    filters: dict,
+) -> tuple[list[billing.BillingLine], billing.Totals]:
+    """The billable lines for `filters` (see `billing.billable_queryset`) and their totals."""
+    lines = list(billing.billing_lines(billing.billable_queryset(**filters)))
+    totals = billing.Totals()
+    for line in lines:
+        totals.add(line)
+    return lines, totals
+
+
+def contract_rates_or_none(contract_pk) -> ContractRates | None:
+    if not str(contract_pk).isdigit():
+        return None
+    return ContractRates.objects.filter(contract_id=contract_pk).first()
+
+
+def contract_rates_list() -> QuerySet[ContractRates]:
+    return ContractRates.objects.select_related("contract__client")

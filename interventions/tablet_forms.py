@@ -3,12 +3,9 @@
 from decimal import Decimal
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from . import roles
 from .models import Part
-from .people import display_name
 from .signatures import SignatureField, clean_stamp
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -82,33 +79,6 @@ class FollowUpForm(forms.Form):
     reason = forms.CharField(
         label=_("What remains to be done"), widget=forms.Textarea(attrs={"rows": 3})
     )
-
-
-def technicians():
-    return (
-        get_user_model()
-        .objects.filter(groups__name=roles.GROUP_NAMES[roles.TECHNICIAN], is_active=True)
-        .order_by("first_name", "last_name", "username")
-    )
-
-
-class TechnicianChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return display_name(obj)
-
-
-class HandoverForm(forms.Form):
-    to_technician = TechnicianChoiceField(queryset=None, label=_("Hand over to"))
-    note = forms.CharField(
-        label=_("What has already been done"), widget=forms.Textarea(attrs={"rows": 4})
-    )
-
-    def __init__(self, *args, current=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        qs = technicians()
-        if current is not None:
-            qs = qs.exclude(pk=current.pk)
-        self.fields["to_technician"].queryset = qs
 
 
 class SignedContentForm(forms.Form):

@@ -1,169 +1,208 @@
 from django.urls import path
 
-from . import views
+from .views import (
+    billing,
+    dashboard,
+    dispatch,
+    intake,
+    reports,
+    signing,
+    tablet,
+    tablet_outcome,
+)
 
+# Home by role, and the manager's dashboard
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("interventions/", views.intervention_list, name="interventions-list"),
-    path("interventions/mine/", views.intervention_mine, name="interventions-mine"),
-    path("interventions/<int:pk>/", views.intervention_detail, name="interventions-detail"),
-    path("dashboard/", views.dashboard, name="interventions-dashboard"),
-    path(
-        "interventions/<int:pk>/report.pdf", views.report_download, name="interventions-report-pdf"
-    ),
-    path(
-        "interventions/<int:pk>/report-draft.pdf",
-        views.report_preview,
-        name="interventions-report-preview",
-    ),
-    path("verify/<str:number>/", views.report_verify, name="reports-verify"),
+    path("", dashboard.home, name="home"),
+    path("dashboard/", dashboard.dashboard, name="interventions-dashboard"),
 ]
 
+# Intake: the dispatcher takes a call
 urlpatterns += [
-    path("interventions/new/", views.intervention_intake, name="interventions-intake"),
+    path("interventions/new/", intake.intervention_intake, name="interventions-intake"),
     path(
-        "interventions/new/search/", views.intake_client_search, name="interventions-intake-search"
+        "interventions/new/search/", intake.intake_client_search, name="interventions-intake-search"
     ),
-    path("interventions/new/client/", views.intake_client, name="interventions-intake-client"),
+    path("interventions/new/client/", intake.intake_client, name="interventions-intake-client"),
     path(
         "interventions/new/entitlement/",
-        views.intake_entitlement,
+        intake.intake_entitlement,
         name="interventions-intake-entitlement",
     ),
     path(
         "interventions/new/client/create/",
-        views.intake_client_create,
+        intake.intake_client_create,
         name="interventions-intake-client-create",
     ),
     path(
         "interventions/new/site/create/",
-        views.intake_site_create,
+        intake.intake_site_create,
         name="interventions-intake-site-create",
-    ),
-    path("interventions/<int:pk>/assign/", views.intervention_assign, name="interventions-assign"),
-    path(
-        "interventions/<int:pk>/handover/",
-        views.intervention_handover_view,
-        name="interventions-handover",
-    ),
-    path("planning/", views.planning, name="interventions-planning"),
-    path("planning/visits/", views.visits_to_plan, name="interventions-visits"),
-    path(
-        "planning/visits/<int:contract_pk>/create/",
-        views.visits_plan_create,
-        name="interventions-visits-create",
     ),
 ]
 
+# Dispatch: list, detail, assignment, handover, planning, visits to plan, equipment history
 urlpatterns += [
-    # Technician on a tablet (issue 4)
-    path("interventions/<int:pk>/work/", views.intervention_work, name="interventions-work"),
+    path("interventions/", dispatch.intervention_list, name="interventions-list"),
+    path("interventions/<int:pk>/", dispatch.intervention_detail, name="interventions-detail"),
     path(
-        "interventions/<int:pk>/work/arrive/", views.work_arrive, name="interventions-work-arrive"
+        "interventions/<int:pk>/assign/", dispatch.intervention_assign, name="interventions-assign"
+    ),
+    path(
+        "interventions/<int:pk>/handover/",
+        dispatch.intervention_handover_view,
+        name="interventions-handover",
+    ),
+    path("planning/", dispatch.planning, name="interventions-planning"),
+    path("planning/visits/", dispatch.visits_to_plan, name="interventions-visits"),
+    path(
+        "planning/visits/<int:contract_pk>/create/",
+        dispatch.visits_plan_create,
+        name="interventions-visits-create",
+    ),
+    path(
+        "clients/equipment/<int:pk>/history/",
+        dispatch.equipment_history,
+        name="interventions-equipment-history",
+    ),
+]
+
+# Tablet: the technician's interventions, work page, visits, report texts, parts
+urlpatterns += [
+    path("interventions/mine/", tablet.intervention_mine, name="interventions-mine"),
+    path("interventions/<int:pk>/work/", tablet.intervention_work, name="interventions-work"),
+    path(
+        "interventions/<int:pk>/work/arrive/", tablet.work_arrive, name="interventions-work-arrive"
     ),
     path(
         "interventions/<int:pk>/work/visits/<int:visit_pk>/depart/",
-        views.work_depart,
+        tablet.work_depart,
         name="interventions-work-depart",
     ),
     path(
         "interventions/<int:pk>/work/visits/<int:visit_pk>/",
-        views.work_visit_edit,
+        tablet.work_visit_edit,
         name="interventions-work-visit",
     ),
     path(
         "interventions/<int:pk>/work/report/",
-        views.work_report_save,
+        tablet.work_report_save,
         name="interventions-work-report",
     ),
     path(
         "interventions/<int:pk>/work/parts/search/",
-        views.work_part_search,
+        tablet.work_part_search,
         name="interventions-work-part-search",
     ),
     path(
         "interventions/<int:pk>/work/parts/add/",
-        views.work_part_add,
+        tablet.work_part_add,
         name="interventions-work-part-add",
     ),
     path(
         "interventions/<int:pk>/work/parts/<int:part_pk>/remove/",
-        views.work_part_remove,
+        tablet.work_part_remove,
         name="interventions-work-part-remove",
     ),
+]
+
+# Tablet: the outcome of the work (other request, resolve, follow-up, handover, submit, reopen,
+# out of conditions)
+urlpatterns += [
     path(
         "interventions/<int:pk>/work/other-request/",
-        views.work_additional_request,
+        tablet_outcome.work_additional_request,
         name="interventions-work-other-request",
     ),
     path(
         "interventions/<int:pk>/work/resolve/",
-        views.work_resolve,
+        tablet_outcome.work_resolve,
         name="interventions-work-resolve",
     ),
     path(
         "interventions/<int:pk>/work/follow-up/",
-        views.work_follow_up,
+        tablet_outcome.work_follow_up,
         name="interventions-work-follow-up",
     ),
     path(
         "interventions/<int:pk>/work/handover/",
-        views.work_handover,
+        tablet_outcome.work_handover,
         name="interventions-work-handover",
     ),
     path(
-        "interventions/<int:pk>/work/submit/", views.work_submit, name="interventions-work-submit"
+        "interventions/<int:pk>/work/submit/",
+        tablet_outcome.work_submit,
+        name="interventions-work-submit",
     ),
     path(
-        "interventions/<int:pk>/work/reopen/", views.work_reopen, name="interventions-work-reopen"
+        "interventions/<int:pk>/work/reopen/",
+        tablet_outcome.work_reopen,
+        name="interventions-work-reopen",
     ),
-    path("interventions/<int:pk>/sign/", views.intervention_sign, name="interventions-sign"),
+    path(
+        "interventions/<int:pk>/out-of-conditions/",
+        tablet_outcome.out_of_conditions,
+        name="interventions-out-of-conditions",
+    ),
+]
+
+# Signing: the report on the tablet, and amendments
+urlpatterns += [
+    path("interventions/<int:pk>/sign/", signing.intervention_sign, name="interventions-sign"),
     path(
         "interventions/<int:pk>/sign/technician/",
-        views.sign_technician,
+        signing.sign_technician,
         name="interventions-sign-technician",
     ),
     path(
         "interventions/<int:pk>/sign/customer/",
-        views.sign_customer,
+        signing.sign_customer,
         name="interventions-sign-customer",
-    ),
-]
-
-urlpatterns += [
-    # Billing and management (issue 6)
-    path("billing/", views.billing_list, name="interventions-billing"),
-    path("billing/export.<str:fmt>", views.billing_export, name="interventions-billing-export"),
-    path("billing/mark-billed/", views.billing_mark_billed, name="interventions-billing-mark"),
-    path("billing/rates/", views.billing_rates, name="interventions-billing-rates"),
-    path(
-        "interventions/<int:pk>/billing/",
-        views.billing_override,
-        name="interventions-billing-override",
-    ),
-    path(
-        "interventions/<int:pk>/out-of-conditions/",
-        views.out_of_conditions,
-        name="interventions-out-of-conditions",
-    ),
-    path("interventions/<int:pk>/unbill/", views.intervention_unbill, name="interventions-unbill"),
-]
-
-urlpatterns += [
-    # Amendments to a signed report (issue 10)
-    path(
-        "interventions/<int:pk>/amendment/",
-        views.amendment_request,
-        name="interventions-amendment-request",
     ),
     path(
         "interventions/<int:pk>/amendment/sign/",
-        views.amendment_sign,
+        signing.amendment_sign,
         name="interventions-amendment-sign",
+    ),
+]
+
+# Reports: the signed PDF and its versions, the draft preview, the public verification
+urlpatterns += [
+    path(
+        "interventions/<int:pk>/report.pdf",
+        reports.report_download,
+        name="interventions-report-pdf",
     ),
     path(
         "interventions/<int:pk>/report-v<int:version>.pdf",
-        views.report_version_download,
+        reports.report_version_download,
         name="interventions-report-version-pdf",
+    ),
+    path(
+        "interventions/<int:pk>/report-draft.pdf",
+        reports.report_preview,
+        name="interventions-report-preview",
+    ),
+    path("verify/<str:number>/", reports.report_verify, name="reports-verify"),
+]
+
+# Billing: list, export, marking as billed, rates, decisions, unbilling, amendment requests
+urlpatterns += [
+    path("billing/", billing.billing_list, name="interventions-billing"),
+    path("billing/export.<str:fmt>", billing.billing_export, name="interventions-billing-export"),
+    path("billing/mark-billed/", billing.billing_mark_billed, name="interventions-billing-mark"),
+    path("billing/rates/", billing.billing_rates, name="interventions-billing-rates"),
+    path(
+        "interventions/<int:pk>/billing/",
+        billing.billing_override,
+        name="interventions-billing-override",
+    ),
+    path(
+        "interventions/<int:pk>/unbill/", billing.intervention_unbill, name="interventions-unbill"
+    ),
+    path(
+        "interventions/<int:pk>/amendment/",
+        billing.amendment_request,
+        name="interventions-amendment-request",
     ),
 ]

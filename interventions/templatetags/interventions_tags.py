@@ -1,6 +1,7 @@
 from django import template
 
 from interventions.people import display_name
+from interventions.sla import deadline_state
 
 register = template.Library()
 
@@ -13,8 +14,6 @@ def person(user, empty="—"):
 
 @register.inclusion_tag("interventions/_deadline_badge.html")
 def deadline_badge(intervention):
-    from interventions.sla import deadline_state
-
     return {"d": deadline_state(intervention)}
 
 

@@ -260,7 +260,7 @@ def test_equipment_history_lists_every_intervention_newest_first(client, request
     newer = make_intervention(equipment=equipment, object="La carte son ne marche plus")
     other = make_intervention()
     client.force_login(request.getfixturevalue(who))
-    response = client.get(reverse("clients-equipment-history", args=[equipment.pk]))
+    response = client.get(reverse("interventions-equipment-history", args=[equipment.pk]))
     assert response.status_code == 200
     html = response.content.decode()
     assert html.index(newer.number) < html.index(older.number)
@@ -271,4 +271,7 @@ def test_equipment_history_lists_every_intervention_newest_first(client, request
 def test_equipment_history_refused_without_role(client, nobody):
     equipment = EquipmentFactory()
     client.force_login(nobody)
-    assert client.get(reverse("clients-equipment-history", args=[equipment.pk])).status_code == 403
+    assert (
+        client.get(reverse("interventions-equipment-history", args=[equipment.pk])).status_code
+        == 403
+    )

@@ -61,3 +61,22 @@ def test_technician_hands_over_only_their_own_job(client, technician, other_tech
     assert response.status_code == 302
     job.refresh_from_db()
     assert job.technician == third
+
+
+def test_tablet_handover_page_uses_the_same_form_as_the_detail_page(
+    client, dispatcher, technician, other_technician
+):
+    job = make_intervention()
+    services.intervention_assign(intervention=job, technician=technician, actor=dispatcher)
+    client.force_login(technician)
+    work_handover = reverse("interventions-work-handover", args=[job.pk])
+    page = client.get(work_handover).content.decode()
+    assert 'data-testid="handover-form"' in page
+    assert f'action="{work_handover}"' in page
+    assert f'<option value="{other_technician.pk}"' in page
+    assert f'<option value="{technician.pk}"' not in page  # not to oneself
+    response = client.post(work_handover, {"to_technician": other_technician.pk, "note": ""})
+    assert response.status_code == 200
+    assert "pour que rien ne soit refait ni défait" in response.content.decode()
+    job.refresh_from_db()
+    assert job.technician == technician

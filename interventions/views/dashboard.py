@@ -1,0 +1,64 @@
+"""Where each role lands, and the manager's dashboard (statistics, each table as CSV)."""
+
+import datetime
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from .. import billing, roles, selectors, stats
+from ..billing_forms import PeriodForm
+from ..roles import role_required
+
+ROLE_HOME = {
+    roles.DISPATCHER: "interventions-list",
+    roles.TECHNICIAN: "interventions-mine",
+    roles.MANAGER: "interventions-dashboard",
+}
+
+
+@login_required
+def home(request):
+    role = roles.user_role(request.user)
+    if role is None:
+        return render(request, "interventions/no_role.html", status=403)
+    return redirect(ROLE_HOME[role])
+
+
+def _table_csv(table: stats.Table, start: datetime.date, end: datetime.date):
+    response = StreamingHttpResponse(
+        billing.csv_stream([table.columns, *table.rows]), content_type="text/csv"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="statistiques-{table.key}-{start}-{end}.csv"'
+    )
+    return response
+
+
+@role_required(roles.MANAGER)
+def dashboard(request):
+    """Statistics for a period: charts, their tables, and each table as CSV (`?csv=key`)."""
+    today = timezone.localdate()
+    form = PeriodForm(request.GET or None)
+    start, end = form.period(default=(today.replace(day=1) - datetime.timedelta(days=365), today))
+    tables = stats.dashboard_tables(start, end)
+    wanted = request.GET.get("csv")
+    if wanted:
+        table = next((t for t in tables if t.key == wanted), None)
+        if table is None:
+            raise Http404
+        return _table_csv(table, start, end)
+    return render(
+        request,
+        "interventions/dashboard.html",
+        {
+            "by_status": selectors.count_by_status(),
+            "form": form,
+            "start": start,
+            "end": end,
+            "tables": tables,
+            "query": urlencode({"date_from": start, "date_to": end}),
+        },
+    )

@@ -1,0 +1,120 @@
+"""The intervention page as each role sees it: the office's forms (assign, handover), the
+billing panel, the signed versions and amendments. Shared by the views that show the page again
+with a form's errors."""
+
+from django.shortcuts import render
+
+from .. import billing, roles, selectors
+from ..billing_forms import (
+    AmendmentRequestForm,
+    BillingOverrideForm,
+    OutOfConditionsForm,
+    UnbillForm,
+)
+from ..forms import AssignForm, HandoverForm
+
+BILLING_FORMS = ("conditions_form", "override_form", "unbill_form", "amendment_form")
+
+
+def _office_forms(intervention, **forms) -> dict:
+    return {
+        "assign_form": forms.get("assign_form")
+        or AssignForm(
+            initial={
+                "technician": intervention.technician_id,
+                "scheduled_start": intervention.scheduled_start,
+                "scheduled_end": intervention.scheduled_end,
+            }
+        ),
+        "handover_form": forms.get("handover_form") or HandoverForm(intervention=intervention),
+    }
+
+
+def render_detail(request, intervention, status=200, **forms):
+    """The intervention page; `forms` replace the blank ones (a form with its errors)."""
+    state = selectors.intervention_state(intervention)
+    context = {
+        "intervention": intervention,
+        "state": state,
+        "visits": selectors.intervention_visits(intervention),
+        "parts": selectors.intervention_parts(intervention),
+        "events": selectors.intervention_events(intervention),
+    }
+    if roles.has_role(request.user, roles.DISPATCHER, roles.MANAGER):
+        context.update(_office_forms(intervention, **forms))
+    elif forms.get("handover_form"):
+        context["handover_form"] = forms["handover_form"]
+    billing_forms = {k: v for k, v in forms.items() if k in BILLING_FORMS}
+    context.update(billing_panel_context(request, intervention, state, **billing_forms))
+    return render(request, "interventions/intervention_detail.html", context, status=status)
+
+
+def render_detail_with_errors(request, intervention, **forms):
+    return render_detail(request, intervention, status=400, **forms)
+
+
+def billing_panel_context(request, intervention, state, **forms) -> dict:
+    """What the intervention page shows about billing, by role (see _billing_panel.html)."""
+    user = request.user
+    role = roles.user_role(user)
+    context = {
+        "can_record_conditions": role == roles.TECHNICIAN
+        and intervention.technician_id == user.pk
+        and intervention.report_open,
+        "conditions_form": forms.get("conditions_form")
+        or OutOfConditionsForm(
+            initial={
+                "out_of_conditions": intervention.out_of_conditions,
+                "note": intervention.out_of_conditions_note,
+            }
+        ),
+    }
+    if role == roles.MANAGER:
+        review = selectors.billing_review(intervention)
+        failed = forms.get("override_form")
+        context.update(
+            {
+                "billing_decisions": [
+                    (
+                        flag,
+                        billing.flag_label(flag),
+                        review.decisions[flag],
+                        review.flags[flag],
+                        failed
+                        if failed is not None and failed.data.get("flag") == flag
+                        else BillingOverrideForm(initial={"flag": flag, "billable": "0"}),
+                    )
+                    for flag in billing.FLAGS
+                ],
+                "billing_facts": review.facts,
+                "billing_amounts": review.amounts,
+                "can_review_billing": state.billing_reviewable,
+                "show_costs": user.has_perm("interventions.view_costs"),
+            }
+        )
+    if user.is_superuser and state.billed:
+        context["unbill_form"] = forms.get("unbill_form") or UnbillForm()
+    context.update(
+        _amendment_context(request, intervention, state, role, forms.get("amendment_form"))
+    )
+    return context
+
+
+def _amendment_context(request, intervention, state, role, failed_form) -> dict:
+    """The report's signed versions (everyone who sees the page), the pending amendment, and
+    for a manager of a signed intervention the "request an amendment" form."""
+    if not intervention.is_locked:
+        return {}
+    versions = selectors.report_versions(intervention)
+    context = {
+        "report_versions": versions,
+        "pending_amendment": selectors.pending_amendment(intervention),
+        "can_sign_amendment": role == roles.MANAGER
+        or (role == roles.TECHNICIAN and intervention.technician_id == request.user.pk),
+    }
+    if role == roles.MANAGER and state.signed and versions:
+        signed_billable = versions[-1].snapshot["billable"]
+        form = failed_form or AmendmentRequestForm(signed_billable=signed_billable)
+        if form.fields["items"].choices:
+            context["amendment_form"] = form
+    return context

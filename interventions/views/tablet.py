@@ -1,0 +1,212 @@
+"""The technician on a tablet: their interventions, the work page, visits, report texts, parts.
+
+Every view: technician role, the intervention must be assigned to this user (else 404), one
+service call; a refused change (signed report, missing input) comes back as a French message.
+The outcome of the work (resolve, follow-up, other request, handover, submit) is in
+`tablet_outcome`.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import roles, selectors, services, tablet_forms
+from ..models import Intervention
+from ..roles import role_required
+from ..workflow import TransitionError
+from .access import add_form_errors, assigned_intervention, refused, work_url
+
+
+@role_required(roles.TECHNICIAN)
+def intervention_mine(request):
+    agenda = selectors.technician_agenda(request.user)
+    return render(
+        request,
+        "interventions/intervention_mine.html",
+        {"today": agenda.today, "upcoming": agenda.upcoming, "unplanned": agenda.unplanned},
+    )
+
+
+def _parts_context(intervention: Intervention) -> dict:
+    parts, total = selectors.parts_with_total(intervention)
+    return {
+        "intervention": intervention,
+        "parts": parts,
+        "parts_total": total,
+        "part_form": tablet_forms.PartAddForm(),
+        "editable": intervention.report_open,
+    }
+
+
+def _work_context(intervention: Intervention, **extra) -> dict:
+    visits = list(selectors.intervention_visits(intervention))
+    context = {
+        "intervention": intervention,
+        "state": selectors.intervention_state(intervention),
+        "visits": visits,
+        "open_visit": selectors.open_visit(visits, intervention.technician_id),
+        "editable": intervention.report_open,
+        "departure_form": tablet_forms.DepartureForm(),
+        "blockers": services.signature_blockers(intervention) if not intervention.is_closed else [],
+        "children": selectors.child_interventions(intervention),
+        "additional_form": tablet_forms.AdditionalRequestForm(),
+        "follow_up_form": tablet_forms.FollowUpForm(),
+        "pending_amendment": selectors.pending_amendment(intervention)
+        if intervention.is_locked
+        else None,
+        **_parts_context(intervention),
+    }
+    context.update(extra)
+    return context
+
+
+def render_work(request, intervention, *, status: int = 200, **extra):
+    """The tablet's work page; `extra` replaces context entries (a form with its errors)."""
+    return render(
+        request,
+        "interventions/intervention_work.html",
+        _work_context(intervention, **extra),
+        status=status,
+    )
+
+
+@role_required(roles.TECHNICIAN)
+def intervention_work(request, pk: int):
+    return render_work(request, assigned_intervention(request, pk))
+
+
+@require_POST
+@role_required(roles.TECHNICIAN)
+def work_arrive(request, pk: int):
+    intervention = assigned_intervention(request, pk)
+    try:
+        services.visit_arrive(intervention=intervention, technician=request.user)
+        messages.success(request, _("Arrival stamped."))
+    except (ValidationError, TransitionError) as error:
+        refused(request, error)
+    return redirect(work_url(intervention, "visits"))
+
+
+@require_POST
+@role_required(roles.TECHNICIAN)
+def work_depart(request, pk: int, visit_pk: int):
+    intervention = assigned_intervention(request, pk)
+    visit = selectors.get_visit(intervention, visit_pk)
+    form = tablet_forms.DepartureForm(request.POST)
+    if form.is_valid():
+        try:
+            services.visit_depart(visit=visit, actor=request.user, **form.cleaned_data)
+            messages.success(request, _("Departure stamped."))
+            return redirect(work_url(intervention, "visits"))
+        except ValidationError as error:
+            refused(request, error)
+    else:
+        for errors in form.errors.values():
+            for text in errors:
+                messages.error(request, text)
+    return redirect(work_url(intervention, "visits"))
+
+
+@role_required(roles.TECHNICIAN)
+def work_visit_edit(request, pk: int, visit_pk: int):
+    intervention = assigned_intervention(request, pk)
+    visit = selectors.get_visit(intervention, visit_pk)
+    if request.method == "POST":
+        form = tablet_forms.VisitForm(request.POST)
+        if form.is_valid():
+            try:
+                services.visit_update(visit=visit, actor=request.user, **form.cleaned_data)
+                messages.success(request, _("Visit corrected."))
+                return redirect(work_url(intervention, "visits"))
+            except ValidationError as error:
+                add_form_errors(form, error)
+    else:
+        form = tablet_forms.VisitForm(
+            initial={
+                "arrived_at": timezone.localtime(visit.arrived_at),
+                "left_at": timezone.localtime(visit.left_at) if visit.left_at else None,
+                "travel_km": visit.travel_km,
+                "travel_minutes": visit.travel_minutes,
+            }
+        )
+    return render(
+        request,
+        "interventions/intervention_work_visit.html",
+        {"intervention": intervention, "visit": visit, "form": form},
+    )
+
+
+@require_POST
+@role_required(roles.TECHNICIAN)
+def work_report_save(request, pk: int):
+    """Autosave endpoint (fetch): JSON in, JSON out; 409 with a French message once locked."""
+    intervention = assigned_intervention(request, pk)
+    form = tablet_forms.ReportTextsForm(request.POST)
+    form.is_valid()
+    texts = {
+        name: form.cleaned_data[name] for name in services.REPORT_FIELDS if name in request.POST
+    }
+    try:
+        intervention = services.report_update(
+            intervention=intervention, actor=request.user, **texts
+        )
+    except ValidationError as error:
+        return JsonResponse({"saved": False, "error": " ".join(error.messages)}, status=409)
+    return JsonResponse(
+        {"saved": True, "at": timezone.localtime(intervention.updated_at).strftime("%H:%M:%S")}
+    )
+
+
+@role_required(roles.TECHNICIAN)
+def work_part_search(request, pk: int):
+    intervention = assigned_intervention(request, pk)
+    query = request.GET.get("q", "").strip()
+    return render(
+        request,
+        "interventions/_work_part_results.html",
+        {"intervention": intervention, "results": selectors.part_search(query), "query": query},
+    )
+
+
+def _parts_response(request, intervention, form=None, status=200):
+    if request.htmx:
+        context = _parts_context(intervention)
+        if form is not None:
+            context["part_form"] = form
+        return render(request, "interventions/_work_parts.html", context, status=status)
+    return redirect(work_url(intervention, "parts"))
+
+
+@require_POST
+@role_required(roles.TECHNICIAN)
+def work_part_add(request, pk: int):
+    intervention = assigned_intervention(request, pk)
+    form = tablet_forms.PartAddForm(request.POST)
+    if form.is_valid():
+        try:
+            services.part_add(intervention=intervention, actor=request.user, **form.cleaned_data)
+            return _parts_response(request, intervention)
+        except ValidationError as error:
+            form.add_error(None, error.messages)
+    if not request.htmx:
+        for text in [e for errors in form.errors.values() for e in errors]:
+            messages.error(request, text)
+    return _parts_response(request, intervention, form, status=200)
+
+
+@require_POST
+@role_required(roles.TECHNICIAN)
+def work_part_remove(request, pk: int, part_pk: int):
+    intervention = assigned_intervention(request, pk)
+    used = selectors.get_part_used(intervention, part_pk)
+    try:
+        services.part_remove(part_used=used, actor=request.user)
+    except ValidationError as error:
+        if request.htmx:
+            return HttpResponse(" ".join(error.messages), status=409)
+        refused(request, error)
+    return _parts_response(request, intervention)
