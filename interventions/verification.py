@@ -11,16 +11,6 @@ from .models import ReportFigures, SignedReport
 from .pdf import content_fingerprint
 from .selectors import latest_signed_version
 
-FIGURE_FIELDS = (
-    ("minutes", "minutes"),
-    ("travel_minutes", "travel_minutes"),
-    ("km", "km"),
-    ("visits", "visits"),
-    ("parts_price", "parts_price"),
-    ("parts_cost", "parts_cost"),
-    ("parts_quantity", "parts_count"),
-)
-
 
 @dataclass
 class ReportCheck:
@@ -45,7 +35,7 @@ def _figures_intact(report: SignedReport) -> bool:
     except ReportFigures.DoesNotExist:
         return True
     expected = figures_from_snapshot(report.snapshot, report.intervention)
-    return all(getattr(stored, column) == getattr(expected, fact) for column, fact in FIGURE_FIELDS)
+    return all(getattr(stored, column) == value for column, value in expected.as_figures().items())
 
 
 def _billing_intact(report: SignedReport) -> bool:

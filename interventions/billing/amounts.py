@@ -73,6 +73,18 @@ class RatesBook:
         return self._cache[contract_id]
 
 
+# `ReportFigures` column → `Facts` attribute: the one mapping between them.
+FIGURE_COLUMNS = (
+    ("minutes", "minutes"),
+    ("travel_minutes", "travel_minutes"),
+    ("km", "km"),
+    ("visits", "visits"),
+    ("parts_price", "parts_price"),
+    ("parts_cost", "parts_cost"),
+    ("parts_quantity", "parts_count"),
+)
+
+
 @dataclass(slots=True)
 class Facts:
     """What was done, as the signed report says."""
@@ -85,6 +97,14 @@ class Facts:
     parts_cost: Decimal = ZERO  # at the unit cost at the time
     parts_count: Decimal = ZERO
     from_snapshot: bool = True  # False: live figures of a report not signed yet
+
+    @classmethod
+    def from_figures(cls, figures: ReportFigures) -> "Facts":
+        return cls(**{fact: getattr(figures, column) for column, fact in FIGURE_COLUMNS})
+
+    def as_figures(self) -> dict:
+        """The `ReportFigures` columns of these facts."""
+        return {column: getattr(self, fact) for column, fact in FIGURE_COLUMNS}
 
     @property
     def hours(self) -> Decimal:
@@ -201,15 +221,7 @@ def facts_for(intervention: Intervention) -> Facts:
     """Facts of one intervention: its signed report's figures when signed, else live data."""
     figures = ReportFigures.objects.filter(intervention=intervention).first()
     if figures is not None:
-        return Facts(
-            minutes=figures.minutes,
-            travel_minutes=figures.travel_minutes,
-            km=figures.km,
-            visits=figures.visits,
-            parts_price=figures.parts_price,
-            parts_cost=figures.parts_cost,
-            parts_count=figures.parts_quantity,
-        )
+        return Facts.from_figures(figures)
     report = SignedReport.objects.filter(intervention=intervention).only("snapshot").first()
     if report is not None:
         return figures_from_snapshot(report.snapshot, intervention)

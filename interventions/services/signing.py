@@ -235,13 +235,4 @@ def report_freeze(
 def report_figures_record(*, intervention: Intervention, snapshot: dict) -> ReportFigures:
     """Copy the frozen report's figures into columns (billing reads them; see billing.py)."""
     facts = figures_from_snapshot(snapshot, intervention)
-    return ReportFigures.objects.create(
-        intervention=intervention,
-        minutes=facts.minutes,
-        travel_minutes=facts.travel_minutes,
-        km=facts.km,
-        visits=facts.visits,
-        parts_price=facts.parts_price,
-        parts_cost=facts.parts_cost,
-        parts_quantity=facts.parts_count,
-    )
+    return ReportFigures.objects.create(intervention=intervention, **facts.as_figures())
