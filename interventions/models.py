@@ -12,6 +12,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from signature_pad.fields import SignaturePadField
 
@@ -330,7 +331,8 @@ class Visit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.intervention.number} — {self.arrived_at:%d/%m/%Y %H:%M}"
+        arrived = date_format(timezone.localtime(self.arrived_at), "SHORT_DATETIME_FORMAT")
+        return f"{self.intervention.number} — {arrived}"
 
     def clean(self):
         if self.left_at and self.arrived_at and self.left_at <= self.arrived_at:

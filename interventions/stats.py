@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from clients.models import Contract, Equipment
@@ -326,7 +327,7 @@ def deadlines_at_risk(now: datetime.datetime | None = None) -> Table:
                 f"{i.number} — {i.client.name}",
                 display_name(i.technician, empty=_("not assigned")),
                 labels[state.state],
-                timezone.localtime(state.deadline).strftime("%d/%m/%Y %H:%M"),
+                date_format(timezone.localtime(state.deadline), "SHORT_DATETIME_FORMAT"),
                 round(Decimal(state.remaining.total_seconds()) / 3600, 1),
             ]
         )
@@ -352,7 +353,7 @@ def contracts_ending(today: datetime.date | None = None, within_days: int = 90) 
         [
             f"{c.number} — {c.client.name}",
             c.get_kind_display(),
-            c.end_date.strftime("%d/%m/%Y"),
+            date_format(c.end_date, "SHORT_DATE_FORMAT"),
             (c.end_date - today).days,
         ]
         for c in contracts.order_by("end_date", "number")[:50]
