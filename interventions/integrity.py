@@ -26,7 +26,8 @@ triggers are dropped before every `migrate` and created again after it (apps.py)
 migration. While the `integrity_maintenance` table (not a Django model) holds a row, the SQLite
 triggers step aside: `flush` there is DELETE FROM (see tests/conftest.py). That is no weaker
 than the file itself: whoever can write the SQLite file can drop a trigger. On PostgreSQL only
-a superuser can step around the triggers.
+the tables' owner (the application's database role: give the application a role that
+does not own its tables to close that door too) or a superuser can step around the triggers.
 """
 
 FROZEN = "signed report is frozen / rapport signé figé"

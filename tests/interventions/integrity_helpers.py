@@ -7,16 +7,33 @@ from contextlib import contextmanager
 
 from django.db import connection
 
-from interventions.integrity import SQLITE_MAINTENANCE_TABLE
+from interventions.integrity import (
+    AMENDMENT_TABLE,
+    CHILD_TABLES,
+    EVENT_TABLE,
+    SQLITE_MAINTENANCE_TABLE,
+    WRITE_ONCE_TABLES,
+)
+
+GUARDED_TABLES = (
+    "interventions_intervention",
+    *CHILD_TABLES,
+    *WRITE_ONCE_TABLES,
+    EVENT_TABLE,
+    AMENDMENT_TABLE,
+)
 
 
 @contextmanager
 def triggers_off():
-    """PostgreSQL: a superuser's `session_replication_role = replica` skips every user trigger.
-    SQLite: the maintenance row."""
+    """PostgreSQL: the tables' owner (the role CI tests with, not a superuser) disables their
+    user triggers inside the test's transaction. SQLite: the maintenance row."""
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SET session_replication_role = replica")
+            # ALTER TABLE refuses while deferred foreign-key checks are pending: run them now.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for table in GUARDED_TABLES:
+                cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         else:
             cursor.execute(f"INSERT INTO {SQLITE_MAINTENANCE_TABLE} (reason) VALUES ('test')")
     try:
@@ -24,6 +41,9 @@ def triggers_off():
     finally:
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql":
-                cursor.execute("RESET session_replication_role")
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                for table in GUARDED_TABLES:
+                    cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
+                cursor.execute("SET CONSTRAINTS ALL DEFERRED")
             else:
                 cursor.execute(f"DELETE FROM {SQLITE_MAINTENANCE_TABLE}")
