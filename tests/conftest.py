@@ -76,6 +76,12 @@ def _sqlite_flush_steps_around_the_frozen_report_triggers():
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Users are created by the hundred: a slow hasher would dominate the suite's time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Signed PDFs and signatures written by a test never land in the project's media/."""
     settings.MEDIA_ROOT = tmp_path / "media"

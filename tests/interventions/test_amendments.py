@@ -32,11 +32,6 @@ from .integrity_helpers import triggers_off
 from .tablet_helpers import drawn_signature
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def rates(db):
     return BillingRates.objects.update_or_create(

@@ -14,12 +14,6 @@ from .billing_helpers import covered_equipment, signed_intervention
 FLAGS = ["travel", "labour", "parts"]
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """72 combinations each create users: hash their passwords cheaply."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 WARRANTY_COVERS = {"labour", "parts"}
 
 

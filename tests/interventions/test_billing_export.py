@@ -23,11 +23,6 @@ from .billing_helpers import covered_equipment, signed_intervention
 from .integrity_helpers import triggers_off
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def rates(db):
     return BillingRates.objects.update_or_create(

@@ -10,12 +10,6 @@ from tests.factories import EquipmentFactory, make_intervention
 
 from .billing_helpers import signed_intervention
 
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 MANAGER_PAGES = [
     ("interventions-billing", []),
     ("interventions-billing-export", ["csv"]),

@@ -68,12 +68,6 @@ PATH_TO = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Four users per case: PBKDF2 would make this table take minutes."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 class Job:
     """An intervention holding one of everything a write service may touch."""
 
