@@ -136,8 +136,10 @@ def report_sign_customer(
             technician = TechnicianSignature.objects.get(intervention=intervention)
         except TechnicianSignature.DoesNotExist:
             raise ValidationError(_("The technician must sign first.")) from None
-        _ensure_content_shown(locked, shown_sha256)
         if technician.content_sha256 != shown_sha256:
+            # A customer's stale page is said first; otherwise `report_freeze` compares the
+            # content once, under the same lock.
+            _ensure_content_shown(locked, shown_sha256)
             raise ReportChanged(
                 _(
                     "The report changed after the technician signed it: "
