@@ -83,6 +83,7 @@ def test_billing_decision_changed_after_display_is_not_signed(client, technician
     fingerprint = shown_on_page(client, job)
     page = _sign_page(client, job)
     assert re.search(r'data-testid="summary-billable">☒ Déplacement &nbsp; ☒ Main-d', page)
+    assert '<dt class="col-sm-3">Facturable</dt>' in page
 
     services.billing_override(
         intervention=job, actor=manager, flag="labour", billable=False, reason="Geste commercial"
