@@ -1,29 +1,44 @@
 import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from .models import Client, Contract, Equipment
+
+
+def client_active_contracts(client: Client, day: datetime.date) -> list[Contract]:
+    """Every contract of the client active on `day`, client-wide and equipment-bound, newest
+    first, each with `equipment_count`: the choices offered for a call that names no
+    equipment."""
+    return list(
+        Contract.objects.filter(client=client, start_date__lte=day, end_date__gte=day)
+        .annotate(equipment_count=Count("equipment"))
+        .order_by("-start_date", "number")
+    )
 
 
 def active_contract_for(
     client: Client, equipment: Equipment | None, day: datetime.date
 ) -> Contract | None:
-    """The contract that entitles this call, as the dispatcher must identify it.
+    """The contract that entitles this call when nobody chose it.
 
-    The equipment's own contract when it is active on `day`; otherwise a client-wide contract
-    (one that no equipment is attached to, e.g. an assistance contract) active on `day`.
-    A contract attached to other equipment does not cover this one.
+    With equipment: its own contract when it is active on `day`; otherwise a client-wide
+    contract (one that no equipment is attached to, e.g. an assistance contract) active on
+    `day`. A contract attached to other equipment does not cover this one.
+
+    Without equipment (the dispatcher normally chooses, see `client_active_contracts`): the
+    client's only active contract, whether or not it is tied to machines; among several, the
+    client-wide one as above.
     """
     if equipment is not None and equipment.contract_id:
         contract = equipment.contract
         if contract.is_active_on(day):
             return contract
-    return (
-        Contract.objects.filter(client=client, start_date__lte=day, end_date__gte=day)
-        .filter(equipment__isnull=True)
-        .order_by("-start_date")
-        .first()
-    )
+    active = Contract.objects.filter(client=client, start_date__lte=day, end_date__gte=day)
+    if equipment is None:
+        only = list(active[:2])
+        if len(only) == 1:
+            return only[0]
+    return active.filter(equipment__isnull=True).order_by("-start_date").first()
 
 
 def client_search(query: str, *, limit: int = 20) -> QuerySet[Client]:

@@ -6,7 +6,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clients.models import Client, Equipment, Site
+from clients.models import Client, Contract, Equipment, Site
+from clients.selectors import client_active_contracts
 
 from . import selectors
 from .models import Channel, Priority
@@ -22,8 +23,19 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(attrs=attrs, format=DATETIME_LOCAL)
 
 
+NO_CONTRACT = "none"  # the dispatcher's choice "no contract (everything billed)"
+CONTRACT_CHOICE_REQUIRED = _(
+    "Choose the contract that applies, or “No contract (everything billed)”."
+)
+
+
 def _local_now() -> datetime.datetime:
     return timezone.localtime().replace(second=0, microsecond=0)
+
+
+def requested_in_future(value: datetime.datetime) -> bool:
+    """A call dated later than now (five minutes of clock drift allowed)."""
+    return value > timezone.now() + datetime.timedelta(minutes=5)
 
 
 class IntakeForm(forms.Form):
@@ -61,15 +73,25 @@ class IntakeForm(forms.Form):
         help_text=_("Now by default; change it for a call taken earlier."),
     )
 
+    # Without equipment, the contract that applies (rendered in the entitlement box):
+    # a contract's pk, NO_CONTRACT, or empty when nothing was chosen. Cleaned into
+    # `contract` (Contract or None) and `contract_chosen`.
+    contract = forms.CharField(required=False)
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["requested_at"].initial = _local_now
 
     def clean_requested_at(self):
         value = self.cleaned_data["requested_at"]
-        if value > timezone.now() + datetime.timedelta(minutes=5):
+        if requested_in_future(value):
             raise forms.ValidationError(_("A call cannot be taken in the future."))
         return value
+
+    def clean_contract(self):
+        value = self.cleaned_data["contract"].strip()
+        self.cleaned_data["contract_chosen"] = bool(value)
+        return _chosen_contract(value)
 
     def clean(self):
         data = super().clean()
@@ -79,7 +101,37 @@ class IntakeForm(forms.Form):
                 self.add_error("site", _("This site belongs to another client."))
             if equipment is not None and equipment.client_id != client.pk:
                 self.add_error("equipment", _("This equipment belongs to another client."))
+        if equipment is not None:
+            data["contract"], data["contract_chosen"] = None, False  # the equipment's rules
+        elif (
+            client is not None
+            and data.get("requested_at")
+            and not data.get("contract_chosen")
+            and "contract" not in self.errors
+            and len(client_active_contracts(client, timezone.localdate(data["requested_at"]))) > 1
+        ):
+            self.add_error("contract", CONTRACT_CHOICE_REQUIRED)
         return data
+
+
+def _chosen_contract(value: str) -> Contract | None:
+    """A posted contract choice: a contract's pk, or NO_CONTRACT (None). Whether it may apply
+    (the client's, active on the day) is the service's rule (`contract_choice_check`)."""
+    if value in ("", NO_CONTRACT):
+        return None
+    contract = Contract.objects.filter(pk=value).first() if value.isdigit() else None
+    if contract is None:
+        raise forms.ValidationError(_("This contract no longer exists: choose again."))
+    return contract
+
+
+class ContractChoiceForm(forms.Form):
+    """The dispatcher chooses the contract of a ticket that names no equipment (detail page)."""
+
+    contract = forms.CharField(error_messages={"required": CONTRACT_CHOICE_REQUIRED})
+
+    def clean_contract(self):
+        return _chosen_contract(self.cleaned_data["contract"].strip())
 
 
 class ClientQuickForm(forms.Form):

@@ -41,12 +41,18 @@ urlpatterns += [
     ),
 ]
 
-# Dispatch: list, detail, assignment, handover, planning, visits to plan, equipment history
+# Dispatch: list, detail, contract of a ticket without equipment, assignment, handover,
+# planning, visits to plan, equipment history
 urlpatterns += [
     path("interventions/", dispatch.intervention_list, name="interventions-list"),
     path("interventions/<int:pk>/", dispatch.intervention_detail, name="interventions-detail"),
     path(
         "interventions/<int:pk>/assign/", dispatch.intervention_assign, name="interventions-assign"
+    ),
+    path(
+        "interventions/<int:pk>/contract/",
+        dispatch.intervention_contract,
+        name="interventions-contract",
     ),
     path(
         "interventions/<int:pk>/handover/",

@@ -2,7 +2,8 @@
 
 One module per surface, named after what a user does:
 
-* `intake`: number a call, record the entitlement, open the ticket, create planned visits;
+* `intake`: number a call, record the entitlement (the contract the dispatcher chooses when
+  no equipment is named), open the ticket, create planned visits;
 * `dispatch`: assign, hand over, cancel;
 * `tablet`: report texts, visits, parts, outcome, linked requests, out of conditions,
   send to signature and back;
@@ -26,7 +27,14 @@ from .billing import (
     signed_billing_change,
 )
 from .dispatch import intervention_assign, intervention_cancel, intervention_handover
-from .intake import entitlement_snapshot, intervention_create, planned_visits_create
+from .intake import (
+    contract_choice_check,
+    contract_choosable,
+    entitlement_snapshot,
+    intervention_contract_choose,
+    intervention_create,
+    planned_visits_create,
+)
 from .signing import (
     ReportChanged,
     report_content,
@@ -62,6 +70,8 @@ __all__ = [
     "amendment_snapshot",
     "billing_override",
     "billing_rates_update",
+    "contract_choice_check",
+    "contract_choosable",
     "billing_refresh",
     "contract_rates_set",
     "ensure_editable",
@@ -70,6 +80,7 @@ __all__ = [
     "intervention_additional_request",
     "intervention_assign",
     "intervention_cancel",
+    "intervention_contract_choose",
     "intervention_create",
     "intervention_follow_up",
     "intervention_handover",

@@ -6,6 +6,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from clients.models import Client, Contract, Equipment, Site
@@ -38,18 +39,56 @@ def _take_number(year: int) -> tuple[int, str]:
     return counter.last_number, f"{year}-{counter.last_number:05d}"
 
 
+def _equipment_contract_rules() -> ValidationError:
+    return ValidationError(
+        {
+            "contract": _(
+                "The equipment's contract applies: a contract is chosen only for a call that "
+                "names no equipment."
+            )
+        }
+    )
+
+
+def contract_choice_check(*, client: Client, contract: Contract | None, day: datetime.date):
+    """The dispatcher's choice for a call that names no equipment: one of the client's
+    contracts, active on the day of the call; None is "no contract, everything billed"."""
+    if contract is None:
+        return
+    if contract.client_id != client.pk:
+        raise ValidationError({"contract": _("This contract belongs to another client.")})
+    if not contract.is_active_on(day):
+        raise ValidationError(
+            {
+                "contract": _(
+                    "Contract %(number)s is not active on %(day)s: choose another contract, "
+                    "or no contract."
+                )
+                % {"number": contract.number, "day": date_format(day, "SHORT_DATE_FORMAT")}
+            }
+        )
+
+
 def entitlement_snapshot(
     *,
     client: Client,
     equipment: Equipment | None,
     day: datetime.date,
     contract: Contract | None = None,
+    contract_chosen: bool = False,
 ) -> dict:
     """What the customer is entitled to on `day`: contract (as a snapshot) and warranty.
 
-    `contract` imposes the contract (a planned visit of this contract) instead of looking it up.
+    `contract_chosen`: `contract` is the dispatcher's choice for a call that names no equipment
+    (None: no contract), checked by `contract_choice_check`; with equipment, the equipment's
+    contract rules and nobody chooses. Otherwise `contract` imposes the contract (a planned
+    visit of this contract), and None looks it up (`active_contract_for`).
     """
-    if contract is None:
+    if contract_chosen:
+        if equipment is not None:
+            raise _equipment_contract_rules()
+        contract_choice_check(client=client, contract=contract, day=day)
+    elif contract is None:
         contract = active_contract_for(client, equipment, day)
     under_warranty = bool(equipment and equipment.under_warranty_on(day))
     return {
@@ -59,6 +98,14 @@ def entitlement_snapshot(
         "under_warranty": under_warranty,
         "warranty_until": equipment.warranty_until if equipment else None,
     }
+
+
+def _deadline(
+    requested_at: datetime.datetime, contract: Contract | None, channel: str
+) -> datetime.datetime | None:
+    if contract is None or channel == Channel.PLANNED:
+        return None
+    return response_deadline(requested_at, contract.response_time_hours)
 
 
 def intervention_create(
@@ -76,20 +123,25 @@ def intervention_create(
     parent: Intervention | None = None,
     relation: str = Relation.NONE,
     contract: Contract | None = None,
+    contract_chosen: bool = False,
     planned_tasks: str = "",
 ) -> Intervention:
     """Open a ticket: number it, record what the customer is entitled to at the time of the call,
     and set the response deadline (contract's response time in business hours; none for a
-    planned visit, which is scheduled, not answered)."""
+    planned visit, which is scheduled, not answered).
+
+    `contract` and `contract_chosen`: see `entitlement_snapshot` (the intake page passes the
+    dispatcher's choice when the call names no equipment)."""
     requested_at = requested_at or timezone.now()
     if equipment is not None and site is None:
         site = equipment.site
     entitlement = entitlement_snapshot(
-        client=client, equipment=equipment, day=timezone.localdate(requested_at), contract=contract
+        client=client,
+        equipment=equipment,
+        day=timezone.localdate(requested_at),
+        contract=contract,
+        contract_chosen=contract_chosen,
     )
-    deadline_at = None
-    if entitlement["contract"] is not None and channel != Channel.PLANNED:
-        deadline_at = response_deadline(requested_at, entitlement["contract"].response_time_hours)
     intervention = Intervention(
         client=client,
         site=site,
@@ -103,7 +155,7 @@ def intervention_create(
         parent=parent,
         relation=relation,
         created_by=actor,
-        deadline_at=deadline_at,
+        deadline_at=_deadline(requested_at, entitlement["contract"], channel),
         planned_tasks=planned_tasks.strip(),
         **entitlement,
     )
@@ -125,6 +177,62 @@ def intervention_create(
         for _name, hook in extensions.on_intervention_created.items():
             hook(intervention, actor=actor)
     return intervention
+
+
+def contract_choosable(intervention: Intervention) -> bool:
+    """The dispatcher may (still) choose the contract: no equipment is named, and the work has
+    not started (new or scheduled, nobody arrived yet: the first arrival judges the deadline)."""
+    return (
+        intervention.equipment_id is None
+        and intervention.status in (Status.NEW, Status.SCHEDULED)
+        and intervention.first_arrival_at is None
+    )
+
+
+def intervention_contract_choose(
+    *, intervention: Intervention, contract: Contract | None, actor
+) -> Intervention:
+    """The dispatcher chooses which of the client's contracts applies to a ticket that names no
+    equipment (an other request made on site, or a call to correct): the same check as at
+    intake, against the day of the request; the snapshot and the deadline follow. Only while
+    `contract_choosable`."""
+    with transaction.atomic():
+        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        if locked.equipment_id is not None:
+            raise _equipment_contract_rules()
+        if not contract_choosable(locked):
+            raise ValidationError(
+                {
+                    "contract": _(
+                        "The contract of intervention %(number)s can no longer be changed: "
+                        "the work has started or the intervention is closed."
+                    )
+                    % {"number": locked.number}
+                }
+            )
+        previous = locked.contract_snapshot.get("number")
+        entitlement = entitlement_snapshot(
+            client=locked.client,
+            equipment=None,
+            day=timezone.localdate(locked.requested_at),
+            contract=contract,
+            contract_chosen=True,
+        )
+        for field, value in entitlement.items():
+            setattr(locked, field, value)
+        locked.deadline_at = _deadline(locked.requested_at, contract, locked.channel)
+        locked.full_clean()
+        locked.save(update_fields=[*entitlement, "deadline_at", "updated_at"])
+        InterventionEvent.objects.create(
+            intervention=locked,
+            kind=InterventionEvent.Kind.NOTE,
+            actor=actor,
+            note=_("Contract chosen: %(contract)s.") % {"contract": contract}
+            if contract
+            else _("No contract: everything will be billed."),
+            data={"from": previous, "contract": contract.number if contract else None},
+        )
+    return locked
 
 
 def planned_visits_create(*, contract: Contract, actor) -> list[Intervention]:

@@ -3,15 +3,18 @@ billing panel, the signed versions and amendments. Shared by the views that show
 with a form's errors."""
 
 from django.shortcuts import render
+from django.utils import timezone
 
-from .. import billing, roles, selectors
+from clients.selectors import client_active_contracts
+
+from .. import billing, roles, selectors, services
 from ..billing_forms import (
     AmendmentRequestForm,
     BillingOverrideForm,
     OutOfConditionsForm,
     UnbillForm,
 )
-from ..forms import AssignForm, HandoverForm
+from ..forms import AssignForm, ContractChoiceForm, HandoverForm
 
 BILLING_FORMS = ("conditions_form", "override_form", "unbill_form", "amendment_form")
 
@@ -27,6 +30,26 @@ def _office_forms(intervention, **forms) -> dict:
             }
         ),
         "handover_form": forms.get("handover_form") or HandoverForm(intervention=intervention),
+        **_contract_choice(intervention, forms.get("contract_form")),
+    }
+
+
+def _contract_choice(intervention, failed_form) -> dict:
+    """A ticket that names no equipment (an other request made on site): the client's contracts
+    active on the day of the request, for the dispatcher to choose the one that applies."""
+    if not services.contract_choosable(intervention):
+        return {}
+    choices = client_active_contracts(
+        intervention.client, timezone.localdate(intervention.requested_at)
+    )
+    if not choices:
+        return {}
+    selected = str(intervention.contract_id or "")
+    if failed_form is not None:
+        selected = failed_form.data.get("contract", "")
+    return {
+        "contract_choice": {"choices": choices, "selected": selected},
+        "contract_form": failed_form or ContractChoiceForm(),
     }
 
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from .. import roles, selectors, services
 from ..filters import OPEN, URGENCY_ORDER, InterventionFilter
-from ..forms import AssignForm, HandoverForm
+from ..forms import AssignForm, ContractChoiceForm, HandoverForm
 from ..people import display_name
 from ..planning import build_planning, week_start
 from ..roles import role_required
@@ -85,6 +85,34 @@ def intervention_assign(request, pk: int):
                 _warn_overlaps(request, intervention, data)
             return redirect("interventions-detail", pk=intervention.pk)
     return render_detail(request, intervention, assign_form=form, status=400)
+
+
+@require_POST
+@role_required(roles.DISPATCHER, roles.MANAGER)
+def intervention_contract(request, pk: int):
+    """The dispatcher chooses the contract of a ticket that names no equipment."""
+    intervention = selectors.get_intervention_for(request.user, pk)
+    form = ContractChoiceForm(request.POST)
+    if form.is_valid():
+        contract = form.cleaned_data["contract"]
+        try:
+            intervention = services.intervention_contract_choose(
+                intervention=intervention, contract=contract, actor=request.user
+            )
+        except ValidationError as exc:
+            intervention.refresh_from_db()
+            if not services.contract_choosable(intervention):
+                messages.error(request, " ".join(exc.messages))  # the page shows no choice
+                return redirect("interventions-detail", pk=intervention.pk)
+            form.add_error(None, exc)
+        else:
+            if contract is None:
+                done = _("No contract: everything will be billed.")
+            else:
+                done = _("Contract chosen: %(contract)s.") % {"contract": contract}
+            messages.success(request, done)
+            return redirect("interventions-detail", pk=intervention.pk)
+    return render_detail(request, intervention, contract_form=form, status=400)
 
 
 @require_POST

@@ -15,27 +15,63 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import reswap, retarget
 
 from clients import services as client_services
-from clients.selectors import client_search
+from clients.selectors import client_active_contracts, client_search
 
 from .. import roles, selectors, services, sla
-from ..forms import ClientQuickForm, IntakeForm, SiteQuickForm
+from ..forms import (
+    NO_CONTRACT,
+    ClientQuickForm,
+    IntakeForm,
+    SiteQuickForm,
+    requested_in_future,
+)
 from ..roles import role_required
 
 
-def _entitlement(client, equipment, requested_at) -> dict:
-    """What the caller is entitled to, and the deadline the call would get if saved now."""
-    ent = services.entitlement_snapshot(
-        client=client, equipment=equipment, day=timezone.localdate(requested_at)
-    )
+def _entitlement(client, equipment, requested_at, choice: str = "") -> dict:
+    """What the caller is entitled to, and the deadline the call would get if saved now.
+
+    Without equipment, the client's active contracts are offered (`choices`) and `choice`
+    (a contract's pk, NO_CONTRACT, or "") says which one the dispatcher picked; the only one
+    is preselected. With equipment, its contract rules and nothing is offered."""
+    day = timezone.localdate(requested_at)
+    choices, selected = None, ""
+    if equipment is None:
+        choices = client_active_contracts(client, day)
+        by_pk = {str(c.pk): c for c in choices}
+        if choice == NO_CONTRACT or choice in by_pk:
+            selected = choice
+        elif not choice and len(choices) == 1:
+            selected = str(choices[0].pk)
+        ent = services.entitlement_snapshot(
+            client=client,
+            equipment=None,
+            day=day,
+            contract=by_pk.get(selected),
+            contract_chosen=True,
+        )
+    else:
+        ent = services.entitlement_snapshot(client=client, equipment=equipment, day=day)
     contract = ent["contract"]
-    ent["deadline"] = sla.response_deadline(
-        requested_at, contract.response_time_hours if contract else None
+    ent.update(
+        {
+            "deadline": sla.response_deadline(
+                requested_at, contract.response_time_hours if contract else None
+            ),
+            "equipment": equipment,
+            "choices": choices,
+            "selected": selected,
+            "choice_pending": bool(choices) and not selected,
+            "requested_at": requested_at,
+            "requested_in_future": requested_in_future(requested_at),
+        }
     )
-    ent["equipment"] = equipment
     return ent
 
 
-def _intake_client_context(client, *, site=None, equipment=None, requested_at=None, **extra):
+def _intake_client_context(
+    client, *, site=None, equipment=None, requested_at=None, contract_choice="", **extra
+):
     requested_at = requested_at or timezone.now()
     return {
         "client": client,
@@ -43,19 +79,28 @@ def _intake_client_context(client, *, site=None, equipment=None, requested_at=No
         "equipment_list": selectors.client_equipment(client),
         "selected_site": site,
         "selected_equipment": equipment,
-        "ent": _entitlement(client, equipment, requested_at),
+        "ent": _entitlement(client, equipment, requested_at, contract_choice),
         "site_form": extra.pop("site_form", None) or SiteQuickForm(),
         **extra,
     }
 
 
-def _requested_at(request) -> datetime.datetime:
-    field = IntakeForm().fields["requested_at"]
+def _typed_requested_at(raw) -> datetime.datetime:
+    """The "requested at" as typed, even in the future (the preview flags it); now when it is
+    empty or unreadable."""
     try:
-        value = field.clean(request.GET.get("requested_at") or request.POST.get("requested_at"))
+        value = IntakeForm.base_fields["requested_at"].clean(raw) if raw else None
     except ValidationError:
         value = None
     return value or timezone.now()
+
+
+def _requested_at(request) -> datetime.datetime:
+    return _typed_requested_at(request.GET.get("requested_at") or request.POST.get("requested_at"))
+
+
+def _contract_choice(request) -> str:
+    return (request.GET.get("contract") or request.POST.get("contract") or "").strip()
 
 
 def _created_message(intervention) -> str:
@@ -87,6 +132,8 @@ def intervention_intake(request):
                 channel=data["channel"],
                 priority=data["priority"],
                 requested_at=data["requested_at"],
+                contract=data["contract"],
+                contract_chosen=data["contract_chosen"],
                 actor=request.user,
             )
         except ValidationError as exc:
@@ -102,9 +149,8 @@ def intervention_intake(request):
                 client,
                 site=selectors.client_site_or_none(client, form.data.get("site")),
                 equipment=selectors.client_equipment_or_none(client, form.data.get("equipment")),
-                requested_at=form.cleaned_data.get("requested_at")
-                if hasattr(form, "cleaned_data")
-                else None,
+                requested_at=_typed_requested_at(form.data.get("requested_at")),
+                contract_choice=form.data.get("contract", "").strip(),
             )
         )
     return render(request, "interventions/intervention_intake.html", context)
@@ -131,6 +177,7 @@ def intake_client(request):
             site=selectors.client_site_or_none(client, request.GET.get("site")),
             equipment=selectors.client_equipment_or_none(client, request.GET.get("equipment")),
             requested_at=_requested_at(request),
+            contract_choice=_contract_choice(request),
         ),
     )
 
@@ -141,11 +188,8 @@ def intake_entitlement(request):
         return HttpResponse(status=204)
     client = selectors.get_active_client(request.GET.get("client"))
     equipment = selectors.client_equipment_or_none(client, request.GET.get("equipment"))
-    return render(
-        request,
-        "interventions/_entitlement.html",
-        {"ent": _entitlement(client, equipment, _requested_at(request)), "client": client},
-    )
+    ent = _entitlement(client, equipment, _requested_at(request), _contract_choice(request))
+    return render(request, "interventions/_entitlement.html", {"ent": ent, "client": client})
 
 
 @require_POST
@@ -202,6 +246,7 @@ def intake_site_create(request):
             site=site,
             equipment=selectors.client_equipment_or_none(client, request.POST.get("equipment")),
             requested_at=_requested_at(request),
+            contract_choice=_contract_choice(request),
             site_form=form,
             site_form_open=site is None,
         ),
