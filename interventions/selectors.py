@@ -323,6 +323,14 @@ def get_contract(pk: int) -> Contract:
     return get_object_or_404(Contract, pk=pk)
 
 
+def contract_chosen_on(intervention: Intervention) -> bool:
+    """The dispatcher chose this ticket's contract on its page (`intervention_contract_choose`
+    writes a note event carrying the choice)."""
+    return intervention.events.filter(
+        kind=InterventionEvent.Kind.NOTE, data__has_key="contract"
+    ).exists()
+
+
 # --- signed reports ----------------------------------------------------------------------
 
 

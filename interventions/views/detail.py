@@ -14,7 +14,7 @@ from ..billing_forms import (
     OutOfConditionsForm,
     UnbillForm,
 )
-from ..forms import AssignForm, ContractChoiceForm, HandoverForm
+from ..forms import NO_CONTRACT, AssignForm, ContractChoiceForm, HandoverForm
 
 BILLING_FORMS = ("conditions_form", "override_form", "unbill_form", "amendment_form")
 
@@ -45,6 +45,8 @@ def _contract_choice(intervention, failed_form) -> dict:
     if not choices:
         return {}
     selected = str(intervention.contract_id or "")
+    if not selected and selectors.contract_chosen_on(intervention):
+        selected = NO_CONTRACT  # the dispatcher chose "no contract" on this page
     if failed_form is not None:
         selected = failed_form.data.get("contract", "")
     return {

@@ -340,6 +340,8 @@ def test_dispatcher_chooses_the_contract_of_an_other_request(
     client.post(reverse("interventions-contract", args=[child.pk]), {"contract": "none"})
     child.refresh_from_db()
     assert child.contract is None and child.deadline_at is None and not child.under_contract
+    body = client.get(reverse("interventions-detail", args=[child.pk])).content.decode()
+    assert _checked(body) == ["none"]  # the page shows the choice made
 
 
 def test_dispatcher_choice_on_the_page_is_validated(client, dispatcher, technician, turnkey):
@@ -375,3 +377,21 @@ def test_only_the_office_chooses_the_contract(client, technician, turnkey):
     client.force_login(technician)
     response = client.post(reverse("interventions-contract", args=[child.pk]), {"contract": ""})
     assert response.status_code == 403
+
+
+def test_no_choice_on_the_page_once_the_work_has_started(
+    client, dispatcher, technician, two_contracts
+):
+    turnkey, assistance = two_contracts
+    child = _other_request(turnkey, technician)
+    services.intervention_assign(intervention=child, technician=technician)
+    services.visit_arrive(intervention=child, technician=technician)
+    client.force_login(dispatcher)
+    body = client.get(reverse("interventions-detail", args=[child.pk])).content.decode()
+    assert 'data-testid="contract-form"' not in body
+    response = client.post(
+        reverse("interventions-contract", args=[child.pk]), {"contract": turnkey.pk}, follow=True
+    )
+    assert "ne peut plus être changé" in response.content.decode()
+    child.refresh_from_db()
+    assert child.contract == assistance  # the client-wide one, taken at creation
