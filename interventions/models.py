@@ -347,6 +347,16 @@ class Visit(models.Model):
         return int((self.left_at - self.arrived_at).total_seconds() // 60)
 
 
+def to_sign_q() -> Q:
+    """Work done but not signed ("à faire signer"): the report is submitted and awaits the
+    customer, or the job is in progress and a technician has been on site (a visit recorded,
+    even one whose departure was forgotten: that must not hide the work). Signed, billed and
+    cancelled jobs never match. The one rule behind the list filter, the counters of the
+    dispatcher's and the manager's pages, the annual visits and the billing list."""
+    visited = models.Exists(Visit.objects.filter(intervention=models.OuterRef("pk")))
+    return Q(status=Status.AWAITING_SIGNATURE) | (Q(status=Status.IN_PROGRESS) & visited)
+
+
 class PartUsed(models.Model):
     intervention = models.ForeignKey(
         Intervention, on_delete=models.CASCADE, related_name="parts", verbose_name=_("intervention")

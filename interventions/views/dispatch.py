@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import roles, selectors, services
-from ..filters import OPEN, URGENCY_ORDER, InterventionFilter
+from ..filters import OPEN, TO_SIGN, URGENCY_ORDER, InterventionFilter
 from ..forms import AssignForm, HandoverForm
 from ..people import display_name
 from ..planning import build_planning, week_start
@@ -31,7 +31,14 @@ def intervention_list(request):
     )
     page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
     return render(
-        request, "interventions/intervention_list.html", {"page": page, "filter": filterset}
+        request,
+        "interventions/intervention_list.html",
+        {
+            "page": page,
+            "filter": filterset,
+            "to_sign_count": selectors.to_sign_count(),
+            "to_sign": TO_SIGN,
+        },
     )
 
 
