@@ -41,7 +41,8 @@ urlpatterns += [
     ),
 ]
 
-# Dispatch: list, detail, assignment, handover, planning, visits to plan, equipment history
+# Dispatch: list, detail, assignment, handover, cancellation, planning, visits to plan, equipment
+# history
 urlpatterns += [
     path("interventions/", dispatch.intervention_list, name="interventions-list"),
     path("interventions/<int:pk>/", dispatch.intervention_detail, name="interventions-detail"),
@@ -52,6 +53,9 @@ urlpatterns += [
         "interventions/<int:pk>/handover/",
         dispatch.intervention_handover_view,
         name="interventions-handover",
+    ),
+    path(
+        "interventions/<int:pk>/cancel/", dispatch.intervention_cancel, name="interventions-cancel"
     ),
     path("planning/", dispatch.planning, name="interventions-planning"),
     path("planning/visits/", dispatch.visits_to_plan, name="interventions-visits"),

@@ -90,4 +90,9 @@ def intervention_handover(
 
 
 def intervention_cancel(*, intervention: Intervention, actor, reason: str) -> Intervention:
+    """Cancel the job, saying why. Only where the workflow allows it (`workflow.TRANSITIONS`:
+    not once the report is submitted, signed or billed); raises TransitionError otherwise."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the intervention is cancelled.")})
     return workflow.transition(intervention, Status.CANCELLED, actor=actor, note=reason)

@@ -1,17 +1,18 @@
-"""The intervention page as each role sees it: the office's forms (assign, handover), the
+"""The intervention page as each role sees it: the office's forms (assign, handover, cancel), the
 billing panel, the signed versions and amendments. Shared by the views that show the page again
 with a form's errors."""
 
 from django.shortcuts import render
 
-from .. import billing, roles, selectors
+from .. import billing, roles, selectors, workflow
 from ..billing_forms import (
     AmendmentRequestForm,
     BillingOverrideForm,
     OutOfConditionsForm,
     UnbillForm,
 )
-from ..forms import AssignForm, HandoverForm
+from ..forms import AssignForm, CancelForm, HandoverForm
+from ..models import Status
 
 BILLING_FORMS = ("conditions_form", "override_form", "unbill_form", "amendment_form")
 
@@ -27,7 +28,17 @@ def _office_forms(intervention, **forms) -> dict:
             }
         ),
         "handover_form": forms.get("handover_form") or HandoverForm(intervention=intervention),
+        **_cancel_context(intervention, forms.get("cancel_form")),
     }
+
+
+def _cancel_context(intervention, failed_form) -> dict:
+    """The cancel button only where the workflow cancels (absent once the report is submitted,
+    signed or billed). A refused attempt still shows its error and the typed reason."""
+    can_cancel = workflow.can_transition(intervention.status, Status.CANCELLED)
+    if failed_form is None and not can_cancel:
+        return {}
+    return {"cancel_form": failed_form or CancelForm(), "can_cancel": can_cancel}
 
 
 def render_detail(request, intervention, status=200, **forms):
