@@ -18,7 +18,6 @@ from .models import (
     Channel,
     ContractRates,
     Intervention,
-    InterventionEvent,
     Part,
     PartUsed,
     ReportAmendment,
@@ -244,10 +243,6 @@ def intervention_visits(intervention: Intervention) -> QuerySet[Visit]:
 
 def intervention_parts(intervention: Intervention) -> QuerySet[PartUsed]:
     return intervention.parts.select_related("part")
-
-
-def intervention_events(intervention: Intervention) -> QuerySet[InterventionEvent]:
-    return intervention.events.select_related("actor")
 
 
 def open_visit(visits: list[Visit], technician_id: int | None) -> Visit | None:

@@ -12,6 +12,7 @@ from ..billing_forms import (
     UnbillForm,
 )
 from ..forms import AssignForm, CancelForm, HandoverForm
+from ..history import intervention_history
 from ..models import Status
 
 BILLING_FORMS = ("conditions_form", "override_form", "unbill_form", "amendment_form")
@@ -49,7 +50,7 @@ def render_detail(request, intervention, status=200, **forms):
         "state": state,
         "visits": selectors.intervention_visits(intervention),
         "parts": selectors.intervention_parts(intervention),
-        "events": selectors.intervention_events(intervention),
+        "history": intervention_history(intervention),
     }
     if roles.has_role(request.user, roles.DISPATCHER, roles.MANAGER):
         context.update(_office_forms(intervention, **forms))
