@@ -24,11 +24,6 @@ def history_lines(client, job) -> list[str]:
     return lines
 
 
-def without_time(line: str) -> str:
-    """The line after "date time · actor"."""
-    return line.split(" ", 4)[4] if line[:2].isdigit() else line
-
-
 def test_assignment_and_handover_show_full_names(client, dispatcher):
     karim = UserFactory(
         username="karim", first_name="Karim", last_name="Haddad", role=roles.TECHNICIAN
