@@ -215,7 +215,7 @@ def per_equipment_kind(start: datetime.date, end: datetime.date) -> Table:
     )
 
 
-def awaiting_signature(now: datetime.datetime | None = None) -> Table:
+def work_to_sign(now: datetime.datetime | None = None) -> Table:
     """Work done but not signed (`models.to_sign_q`: report submitted, or in progress with a
     visit), now whatever the period, the longest waiting first: days since the last arrival."""
     rows = (
@@ -396,7 +396,7 @@ def dashboard_tables(start: datetime.date, end: datetime.date) -> list[Table]:
         per_client(start, end),
         per_equipment_kind(start, end),
         deadlines_at_risk(),
-        awaiting_signature(),
+        work_to_sign(),
         contracts_ending(),
         annual_visits(),
     ]

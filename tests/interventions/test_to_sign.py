@@ -99,7 +99,7 @@ def test_days_waiting_count_from_the_last_visit(technician):
     job = visited(technician)
     Intervention.objects.filter(pk=job.pk).update(updated_at=timezone.now())
     later = timezone.now() + datetime.timedelta(days=4)
-    rows = stats.awaiting_signature(now=later).rows
+    rows = stats.work_to_sign(now=later).rows
     assert rows == [[job.number, job.client.name, "En cours", job.technician.get_full_name(), 4]]
 
 
