@@ -1,6 +1,7 @@
 """The technician on a tablet: their interventions, the work page, visits, report texts, parts.
 
-Every view: technician role, the intervention must be assigned to this user (else 404), one
+Every view: technician role, the intervention must be assigned to this user (else 404; the
+one exception, a technician's own visit after a handover, is `work_visit_edit`), one
 service call; a refused change (signed report, missing input) comes back as a French message.
 The outcome of the work (resolve, follow-up, other request, handover, submit) is in
 `tablet_outcome`.
