@@ -8,10 +8,11 @@ from django.utils.translation import gettext_lazy as _
 
 from . import selectors
 from .forms import TechnicianChoiceField
-from .models import CLOSED_STATUSES, Intervention, Priority, Status
+from .models import CLOSED_STATUSES, Intervention, Priority, Status, to_sign_q
 from .sla import AT_RISK_SHARE
 
 OPEN = "open"
+TO_SIGN = "to_sign"  # work done, not signed: `models.to_sign_q`
 OVERDUE, AT_RISK, LATE_OR_AT_RISK = "overdue", "at_risk", "late"
 
 # Most urgent first: the nearest response deadline (overdue ones first), then the priority,
@@ -62,7 +63,7 @@ class InterventionFilter(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(
         label=_("Status"),
-        choices=[(OPEN, _("Open (all)")), *Status.choices],
+        choices=[(OPEN, _("Open (all)")), (TO_SIGN, _("To have signed")), *Status.choices],
         method="filter_status",
         empty_label=_("Any status"),
     )
@@ -121,6 +122,8 @@ class InterventionFilter(django_filters.FilterSet):
     def filter_status(self, qs, name, value):
         if value == OPEN:
             return qs.exclude(status__in=CLOSED_STATUSES)
+        if value == TO_SIGN:
+            return qs.filter(to_sign_q())
         return qs.filter(status=value)
 
     def filter_client(self, qs, name, value):

@@ -212,3 +212,11 @@ class HandoverForm(forms.Form):
             self.fields["to_technician"].queryset = selectors.technicians().exclude(
                 pk=intervention.technician_id
             )
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for the cancellation"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say why the intervention is cancelled.")},
+    )

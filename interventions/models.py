@@ -347,6 +347,22 @@ class Visit(models.Model):
         return int((self.left_at - self.arrived_at).total_seconds() // 60)
 
 
+def to_sign_q() -> Q:
+    """Work done but not signed ("à faire signer"): the report is submitted and awaits the
+    customer, or the job is in progress and a visit is over: its departure is recorded, or it
+    began before today (a departure forgotten yesterday must not hide the work, while a
+    technician on site right now is still working). Signed, billed and cancelled jobs never
+    match. The one rule behind the list filter, the counters of the dispatcher's and the
+    manager's pages, the annual visits and the billing list."""
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    done = Visit.objects.filter(intervention=models.OuterRef("pk")).filter(
+        Q(left_at__isnull=False) | Q(arrived_at__lt=today)
+    )
+    return Q(status=Status.AWAITING_SIGNATURE) | (
+        Q(status=Status.IN_PROGRESS) & models.Exists(done)
+    )
+
+
 class PartUsed(models.Model):
     intervention = models.ForeignKey(
         Intervention, on_delete=models.CASCADE, related_name="parts", verbose_name=_("intervention")

@@ -5,8 +5,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Value
-from django.db.models.functions import Greatest
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -26,6 +26,7 @@ from .models import (
     Status,
     TechnicianSignature,
     Visit,
+    to_sign_q,
 )
 
 
@@ -48,6 +49,11 @@ def get_intervention_for(user, pk: int) -> Intervention:
 
 def open_interventions() -> QuerySet[Intervention]:
     return Intervention.objects.exclude(status__in=CLOSED_STATUSES)
+
+
+def to_sign_count() -> int:
+    """How many jobs have work done but no customer signature (`models.to_sign_q`)."""
+    return Intervention.objects.filter(to_sign_q()).count()
 
 
 def technicians() -> QuerySet:
@@ -78,16 +84,30 @@ def slot_overlaps(
 
 def contracts_with_planned_visits(year: int) -> QuerySet[Contract]:
     """Contracts with annual visits active during `year`, with their planned visits counted:
-    `visits_planned` (not cancelled), `visits_done` (signed or billed) and `visits_missing`
-    (still to prepare, never below zero)."""
+    `visits_planned` (not cancelled), `visits_done` (signed or billed), `visits_unsigned` (work
+    done, not signed: `models.to_sign_q`) and `visits_missing` (still to prepare, never below
+    zero)."""
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
     planned = Q(
         interventions__channel=Channel.PLANNED,
         interventions__requested_at__year=year,
     )
+    unsigned = (
+        Intervention.objects.filter(
+            to_sign_q(),
+            contract=OuterRef("pk"),
+            channel=Channel.PLANNED,
+            requested_at__year=year,
+        )
+        .order_by()
+        .values("contract")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         Contract.objects.filter(annual_visits__gt=0, start_date__lte=end, end_date__gte=start)
         .select_related("client")
+        .annotate(visits_unsigned=Coalesce(Subquery(unsigned), 0))
         .annotate(
             visits_planned=Count(
                 "interventions", filter=planned & ~Q(interventions__status=Status.CANCELLED)
@@ -224,10 +244,6 @@ def intervention_visits(intervention: Intervention) -> QuerySet[Visit]:
 
 def intervention_parts(intervention: Intervention) -> QuerySet[PartUsed]:
     return intervention.parts.select_related("part")
-
-
-def intervention_events(intervention: Intervention) -> QuerySet[InterventionEvent]:
-    return intervention.events.select_related("actor")
 
 
 def open_visit(visits: list[Visit], technician_id: int | None) -> Visit | None:

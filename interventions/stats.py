@@ -8,7 +8,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from clients.models import Contract, Equipment
 
-from .models import Channel, Intervention, PartUsed, Status, Visit
+from .models import Channel, Intervention, PartUsed, Status, Visit, to_sign_q
 from .people import display_name
 from .sla import deadline_state
 
@@ -215,29 +215,39 @@ def per_equipment_kind(start: datetime.date, end: datetime.date) -> Table:
     )
 
 
-def awaiting_signature() -> Table:
-    """Reports waiting for the customer's signature (now, whatever the period), oldest first."""
+def work_to_sign(now: datetime.datetime | None = None) -> Table:
+    """Work done but not signed (`models.to_sign_q`: report submitted, or in progress with a
+    visit), now whatever the period, the longest waiting first: days since the last arrival."""
     rows = (
-        Intervention.objects.filter(status=Status.AWAITING_SIGNATURE)
+        Intervention.objects.filter(to_sign_q())
         .select_related("client", "technician")
-        .order_by("updated_at")
+        .annotate(last_visit=Max("visits__arrived_at"))
+        .order_by(F("last_visit").asc(nulls_first=True), "number")
     )
-    now = timezone.now()
+    now = now or timezone.now()
     table = [
         [
             i.number,
             i.client.name,
+            i.get_status_display(),
             display_name(i.technician, empty=""),
-            (now - i.updated_at).days,
+            (now - i.last_visit).days if i.last_visit else None,
         ]
         for i in rows[:50]
     ]
     return Table(
         key="signatures",
-        title=_("Reports waiting for a signature"),
-        columns=[_("Number"), _("Client"), _("Technician"), _("Waiting for (days)")],
+        title=_("Work done, not signed"),
+        columns=[
+            _("Number"),
+            _("Client"),
+            _("Status"),
+            _("Technician"),
+            _("Days since the last visit"),
+        ],
         rows=table,
-        series=[3],
+        series=[4],
+        note=_("Report finished, or in progress with a visit on site: the customer must sign."),
     )
 
 
@@ -251,7 +261,9 @@ def annual_visits(today: datetime.date | None = None) -> Table:
 
     The contract year starts on the anniversary of the start date; its visits are spread
     evenly; a visit is overdue once its date has passed and fewer visits have been done.
-    Done = planned interventions (channel "planned") signed or billed this contract year.
+    Done = planned interventions (channel "planned") signed or billed this contract year; done,
+    not signed = those with work done but no signature yet (`models.to_sign_q`), never counted
+    as overdue.
     """
     today = today or timezone.localdate()
     contracts = list(
@@ -275,31 +287,40 @@ def annual_visits(today: datetime.date | None = None) -> Table:
     done_q = Q()
     for c in contracts:
         done_q |= Q(contract_id=c.pk, requested_at__date__gte=year_starts[c.pk])
-    done = {}
+    counts = {}
     if contracts:
-        done = dict(
-            Intervention.objects.filter(done_q)
-            .filter(channel=Channel.PLANNED, status__in=[Status.SIGNED, Status.BILLED])
-            .values_list("contract_id")
-            .annotate(n=Count("pk"))
+        counts = {
+            row["contract_id"]: row
+            for row in Intervention.objects.filter(done_q)
+            .filter(channel=Channel.PLANNED)
+            .values("contract_id")
+            .annotate(
+                signed=Count("pk", filter=Q(status__in=[Status.SIGNED, Status.BILLED])),
+                unsigned=Count("pk", filter=to_sign_q()),
+            )
             .order_by()
-        )
+        }
     table = []
     for c in contracts:
         dates = _due_dates(c, year_starts[c.pk], c.annual_visits)
         expected = sum(1 for d in dates if d <= today)
-        made = min(done.get(c.pk, 0), c.annual_visits)
-        overdue = max(0, expected - made)
-        to_come = c.annual_visits - made - overdue
-        table.append([f"{c.number} — {c.client.name}", to_come, made, overdue])
+        row = counts.get(c.pk, {})
+        made = min(row.get("signed", 0), c.annual_visits)
+        unsigned = min(row.get("unsigned", 0), c.annual_visits - made)
+        overdue = max(0, expected - made - unsigned)
+        to_come = c.annual_visits - made - unsigned - overdue
+        table.append([f"{c.number} — {c.client.name}", to_come, made, unsigned, overdue])
     return Table(
         key="visits",
         title=_("Annual contract visits"),
-        columns=[_("Contract"), _("Due"), _("Done"), _("Overdue")],
+        columns=[_("Contract"), _("Due"), _("Done"), _("Done, not signed"), _("Overdue")],
         rows=table,
         chart="stacked",
-        series=[1, 2, 3],
-        note=_("This contract year, for the active contracts that include planned visits."),
+        series=[1, 2, 3, 4],
+        note=_(
+            "This contract year, for the active contracts that include planned visits. "
+            "Done, not signed: visited or report finished, the customer has not signed yet."
+        ),
     )
 
 
@@ -375,7 +396,7 @@ def dashboard_tables(start: datetime.date, end: datetime.date) -> list[Table]:
         per_client(start, end),
         per_equipment_kind(start, end),
         deadlines_at_risk(),
-        awaiting_signature(),
+        work_to_sign(),
         contracts_ending(),
         annual_visits(),
     ]

@@ -42,7 +42,7 @@ urlpatterns += [
 ]
 
 # Dispatch: list, detail, contract of a ticket without equipment, assignment, handover,
-# planning, visits to plan, equipment history
+# cancellation, planning, visits to plan, equipment history
 urlpatterns += [
     path("interventions/", dispatch.intervention_list, name="interventions-list"),
     path("interventions/<int:pk>/", dispatch.intervention_detail, name="interventions-detail"),
@@ -58,6 +58,9 @@ urlpatterns += [
         "interventions/<int:pk>/handover/",
         dispatch.intervention_handover_view,
         name="interventions-handover",
+    ),
+    path(
+        "interventions/<int:pk>/cancel/", dispatch.intervention_cancel, name="interventions-cancel"
     ),
     path("planning/", dispatch.planning, name="interventions-planning"),
     path("planning/visits/", dispatch.visits_to_plan, name="interventions-visits"),

@@ -10,7 +10,7 @@ from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from ..models import Intervention, ReportAmendment, Status
+from ..models import Intervention, ReportAmendment, Status, to_sign_q
 from .amounts import ZERO, Amounts, Facts, RatesBook, compute_amounts, facts_for
 
 
@@ -90,9 +90,9 @@ def billable_queryset(
 def unsigned_queryset(
     *, date_to: datetime.date, client_id: int | None = None, contract_id: int | None = None
 ) -> QuerySet[Intervention]:
-    """Work done or under way that cannot be billed yet: "à faire signer"."""
+    """Work done that cannot be billed yet: "à faire signer" (`models.to_sign_q`)."""
     qs = Intervention.objects.select_related("client", "technician").filter(
-        status__in=[Status.IN_PROGRESS, Status.AWAITING_SIGNATURE],
+        to_sign_q(),
         requested_at__lt=_day_start(date_to + datetime.timedelta(days=1)),
     )
     if client_id:

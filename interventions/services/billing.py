@@ -80,7 +80,8 @@ def billing_override(
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
         ensure_can_write(locked, Change.BILLING)
-        before = getattr(locked, f"billable_{flag}")
+        # The decision in effect (the stored flags lag until the first refresh on a new job).
+        before = decide(locked)[flag].billable
         signed = latest_signed_version(locked) if locked.status == Status.SIGNED else None
         if signed is not None and billable and not signed.snapshot["billable"].get(flag):
             raise ValidationError(
@@ -113,6 +114,7 @@ def billing_override(
                 "from": before,
                 "to": bool(billable),
                 "proposed": propose(locked)[flag].billable,
+                "reason": reason,
             },
         )
     intervention.refresh_from_db()

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from .. import workflow
 from ..guards import ReportLocked, ensure_editable
 from ..models import Intervention, InterventionEvent, Status
-from ..people import display_name
+from ..people import person_data
 
 
 def intervention_assign(
@@ -40,10 +40,7 @@ def intervention_assign(
             kind=InterventionEvent.Kind.ASSIGNED,
             actor=actor,
             note=note,
-            data={
-                "from": previous.get_username() if previous else None,
-                "to": technician.get_username() if technician else None,
-            },
+            data={**person_data(previous, "from"), **person_data(technician, "to")},
         )
         if locked.status == Status.NEW and technician is not None:
             locked = workflow.transition(locked, Status.SCHEDULED, actor=actor)
@@ -77,12 +74,7 @@ def intervention_handover(
             kind=InterventionEvent.Kind.HANDOVER,
             actor=actor,
             note=note.strip(),
-            data={
-                "from": previous.get_username() if previous else None,
-                "from_name": display_name(previous) if previous else None,
-                "to": to_technician.get_username(),
-                "to_name": display_name(to_technician),
-            },
+            data={**person_data(previous, "from"), **person_data(to_technician, "to")},
         )
         if locked.status == Status.NEW:
             locked = workflow.transition(locked, Status.SCHEDULED, actor=actor)
@@ -90,4 +82,9 @@ def intervention_handover(
 
 
 def intervention_cancel(*, intervention: Intervention, actor, reason: str) -> Intervention:
+    """Cancel the job, saying why. Only where the workflow allows it (`workflow.TRANSITIONS`:
+    not once the report is submitted, signed or billed); raises TransitionError otherwise."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the intervention is cancelled.")})
     return workflow.transition(intervention, Status.CANCELLED, actor=actor, note=reason)

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import workflow
+from .. import roles, workflow
 from ..guards import ensure_editable, ensure_report_open
 from ..models import (
     Channel,
@@ -22,6 +22,7 @@ from ..models import (
     TechnicianSignature,
     Visit,
 )
+from ..people import display_name
 from .billing import billing_refresh
 from .intake import intervention_create
 from .signing import signature_blockers
@@ -108,10 +109,26 @@ def _refresh_first_arrival(intervention: Intervention) -> None:
     intervention.save(update_fields=["first_arrival_at", "met_deadline", "updated_at"])
 
 
-def _locked_visit(visit: Visit) -> tuple[Visit, Intervention]:
+def visit_correctable_by(visit: Visit, user) -> bool:
+    """A technician corrects only their own visits (the times they stamped); the office
+    (dispatcher, manager) may correct any. Another technician's visit is read-only."""
+    if user is None:
+        return False
+    return visit.technician_id == user.pk or roles.has_role(user, roles.DISPATCHER, roles.MANAGER)
+
+
+def _locked_visit(visit: Visit, actor) -> tuple[Visit, Intervention]:
+    """The visit and its intervention, locked, once the report is open and the visit is the
+    actor's to change."""
     locked = Intervention.objects.select_for_update().get(pk=visit.intervention_id)
     ensure_report_open(locked)
-    return Visit.objects.select_for_update().get(pk=visit.pk), locked
+    visit = Visit.objects.select_for_update().select_related("technician").get(pk=visit.pk)
+    if not visit_correctable_by(visit, actor):
+        raise ValidationError(
+            _("This visit is %(name)s's: only they can change it.")
+            % {"name": display_name(visit.technician)}
+        )
+    return visit, locked
 
 
 def visit_arrive(*, intervention: Intervention, technician, at: datetime.datetime | None = None):
@@ -140,7 +157,7 @@ def visit_depart(
 ) -> Visit:
     """One tap on departure (now, or the time given), with the travel of this visit."""
     with transaction.atomic():
-        visit, locked = _locked_visit(visit)
+        visit, locked = _locked_visit(visit, actor)
         if visit.left_at is not None:
             raise ValidationError(_("The departure of this visit is already stamped."))
         visit.left_at = left_at or timezone.now()
@@ -168,9 +185,10 @@ def visit_update(
     travel_km,
     travel_minutes: int,
 ) -> Visit:
-    """Correct a stamped visit (times and travel); the first arrival is recomputed."""
+    """Correct a stamped visit (times and travel); the first arrival is recomputed. Only the
+    visit's own technician, or the office (`visit_correctable_by`)."""
     with transaction.atomic():
-        visit, locked = _locked_visit(visit)
+        visit, locked = _locked_visit(visit, actor)
         before = {"arrived_at": visit.arrived_at.isoformat(), "left_at": _iso(visit.left_at)}
         visit.arrived_at = arrived_at
         visit.left_at = left_at

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from .. import billing, roles, selectors, stats
 from ..billing_forms import PeriodForm
+from ..filters import TO_SIGN
 from ..roles import role_required
 
 ROLE_HOME = {
@@ -55,6 +56,8 @@ def dashboard(request):
         "interventions/dashboard.html",
         {
             "by_status": selectors.count_by_status(),
+            "to_sign_count": selectors.to_sign_count(),
+            "to_sign": TO_SIGN,
             "form": form,
             "start": start,
             "end": end,

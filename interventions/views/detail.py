@@ -1,4 +1,4 @@
-"""The intervention page as each role sees it: the office's forms (assign, handover), the
+"""The intervention page as each role sees it: the office's forms (assign, handover, cancel), the
 billing panel, the signed versions and amendments. Shared by the views that show the page again
 with a form's errors."""
 
@@ -7,14 +7,16 @@ from django.utils import timezone
 
 from clients.selectors import client_active_contracts
 
-from .. import billing, roles, selectors, services
+from .. import billing, roles, selectors, services, workflow
 from ..billing_forms import (
     AmendmentRequestForm,
     BillingOverrideForm,
     OutOfConditionsForm,
     UnbillForm,
 )
-from ..forms import NO_CONTRACT, AssignForm, ContractChoiceForm, HandoverForm
+from ..forms import NO_CONTRACT, AssignForm, CancelForm, ContractChoiceForm, HandoverForm
+from ..history import intervention_history
+from ..models import Status
 
 BILLING_FORMS = ("conditions_form", "override_form", "unbill_form", "amendment_form")
 
@@ -31,6 +33,7 @@ def _office_forms(intervention, **forms) -> dict:
         ),
         "handover_form": forms.get("handover_form") or HandoverForm(intervention=intervention),
         **_contract_choice(intervention, forms.get("contract_form")),
+        **_cancel_context(intervention, forms.get("cancel_form")),
     }
 
 
@@ -55,6 +58,15 @@ def _contract_choice(intervention, failed_form) -> dict:
     }
 
 
+def _cancel_context(intervention, failed_form) -> dict:
+    """The cancel button only where the workflow cancels (absent once the report is submitted,
+    signed or billed). A refused attempt still shows its error and the typed reason."""
+    can_cancel = workflow.can_transition(intervention.status, Status.CANCELLED)
+    if failed_form is None and not can_cancel:
+        return {}
+    return {"cancel_form": failed_form or CancelForm(), "can_cancel": can_cancel}
+
+
 def render_detail(request, intervention, status=200, **forms):
     """The intervention page; `forms` replace the blank ones (a form with its errors)."""
     state = selectors.intervention_state(intervention)
@@ -63,7 +75,7 @@ def render_detail(request, intervention, status=200, **forms):
         "state": state,
         "visits": selectors.intervention_visits(intervention),
         "parts": selectors.intervention_parts(intervention),
-        "events": selectors.intervention_events(intervention),
+        "history": intervention_history(intervention),
     }
     if roles.has_role(request.user, roles.DISPATCHER, roles.MANAGER):
         context.update(_office_forms(intervention, **forms))

@@ -14,11 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import roles, selectors, services
-from ..filters import OPEN, URGENCY_ORDER, InterventionFilter
-from ..forms import AssignForm, ContractChoiceForm, HandoverForm
+from ..filters import OPEN, TO_SIGN, URGENCY_ORDER, InterventionFilter
+from ..forms import AssignForm, CancelForm, ContractChoiceForm, HandoverForm
 from ..people import display_name
 from ..planning import build_planning, week_start
 from ..roles import role_required
+from ..workflow import TransitionError
+from .access import add_form_errors
 from .detail import render_detail
 
 
@@ -31,7 +33,14 @@ def intervention_list(request):
     )
     page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
     return render(
-        request, "interventions/intervention_list.html", {"page": page, "filter": filterset}
+        request,
+        "interventions/intervention_list.html",
+        {
+            "page": page,
+            "filter": filterset,
+            "to_sign_count": selectors.to_sign_count(),
+            "to_sign": TO_SIGN,
+        },
     )
 
 
@@ -147,6 +156,31 @@ def intervention_handover_view(request, pk: int):
                 return redirect(target)
             return redirect("interventions-detail", pk=intervention.pk)
     return render_detail(request, intervention, handover_form=form, status=400)
+
+
+@require_POST
+@role_required(roles.DISPATCHER, roles.MANAGER)
+def intervention_cancel(request, pk: int):
+    """Cancel from the intervention page, with a reason; a refusal (no reason, or a status the
+    workflow does not cancel) shows the page again with the typed reason."""
+    intervention = selectors.get_intervention_for(request.user, pk)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            services.intervention_cancel(
+                intervention=intervention, actor=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as exc:
+            add_form_errors(form, exc)
+        except TransitionError as exc:
+            form.add_error(None, str(exc))
+            intervention.refresh_from_db()
+        else:
+            messages.success(
+                request, _("Intervention %(number)s cancelled.") % {"number": intervention.number}
+            )
+            return redirect("interventions-detail", pk=intervention.pk)
+    return render_detail(request, intervention, cancel_form=form, status=400)
 
 
 @role_required(roles.DISPATCHER, roles.MANAGER)

@@ -1,6 +1,7 @@
 """The technician on a tablet: their interventions, the work page, visits, report texts, parts.
 
-Every view: technician role, the intervention must be assigned to this user (else 404), one
+Every view: technician role, the intervention must be assigned to this user (else 404; the
+one exception, a technician's own visit after a handover, is `work_visit_edit`), one
 service call; a refused change (signed report, missing input) comes back as a French message.
 The outcome of the work (resolve, follow-up, other request, handover, submit) is in
 `tablet_outcome`.
@@ -8,13 +9,15 @@ The outcome of the work (resolve, follow-up, other request, handover, submit) is
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import roles, selectors, services, tablet_forms
+from ..history import handover_received
 from ..models import Intervention
 from ..roles import role_required
 from ..workflow import TransitionError
@@ -42,12 +45,15 @@ def _parts_context(intervention: Intervention) -> dict:
     }
 
 
-def _work_context(intervention: Intervention, **extra) -> dict:
+def _work_context(intervention: Intervention, user, **extra) -> dict:
     visits = list(selectors.intervention_visits(intervention))
     context = {
         "intervention": intervention,
         "state": selectors.intervention_state(intervention),
         "visits": visits,
+        # Another technician's visit is read-only for this one (`services.visit_correctable_by`).
+        "correctable": {v.pk for v in visits if services.visit_correctable_by(v, user)},
+        "handover": handover_received(intervention, user) if not intervention.is_closed else None,
         "open_visit": selectors.open_visit(visits, intervention.technician_id),
         "editable": intervention.report_open,
         "departure_form": tablet_forms.DepartureForm(),
@@ -69,7 +75,7 @@ def render_work(request, intervention, *, status: int = 200, **extra):
     return render(
         request,
         "interventions/intervention_work.html",
-        _work_context(intervention, **extra),
+        _work_context(intervention, request.user, **extra),
         status=status,
     )
 
@@ -113,18 +119,33 @@ def work_depart(request, pk: int, visit_pk: int):
 
 @role_required(roles.TECHNICIAN)
 def work_visit_edit(request, pk: int, visit_pk: int):
-    intervention = assigned_intervention(request, pk)
+    """Correct a visit. The assigned technician reaches every visit of the job, but another
+    technician's visit is shown read-only (the service refuses it anyway); a technician who
+    handed the job over still corrects their own visit (a forgotten departure), from the
+    intervention page."""
+    intervention = selectors.get_intervention_for(request.user, pk)
     visit = selectors.get_visit(intervention, visit_pk)
+    assigned = intervention.technician_id == request.user.pk
+    if not assigned and visit.technician_id != request.user.pk:
+        raise Http404
+    back = (
+        work_url(intervention, "visits")
+        if assigned
+        else reverse("interventions-detail", args=[intervention.pk])
+    )
+    correctable = services.visit_correctable_by(visit, request.user)
+    form, status = None, 200
     if request.method == "POST":
         form = tablet_forms.VisitForm(request.POST)
         if form.is_valid():
             try:
                 services.visit_update(visit=visit, actor=request.user, **form.cleaned_data)
                 messages.success(request, _("Visit corrected."))
-                return redirect(work_url(intervention, "visits"))
+                return redirect(back)
             except ValidationError as error:
                 add_form_errors(form, error)
-    else:
+                status = 400 if correctable else 403
+    elif correctable:
         form = tablet_forms.VisitForm(
             initial={
                 "arrived_at": timezone.localtime(visit.arrived_at),
@@ -136,7 +157,14 @@ def work_visit_edit(request, pk: int, visit_pk: int):
     return render(
         request,
         "interventions/intervention_work_visit.html",
-        {"intervention": intervention, "visit": visit, "form": form},
+        {
+            "intervention": intervention,
+            "visit": visit,
+            "form": form,
+            "correctable": correctable,
+            "back": back,
+        },
+        status=status,
     )
 
 
