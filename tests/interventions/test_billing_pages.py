@@ -46,7 +46,12 @@ def test_billing_list_shows_signed_with_totals_and_unsigned_apart(
     signed = [signed_intervention(technician) for _ in range(3)]
     waiting = make_intervention()
 
-    services.visit_record(intervention=waiting, technician=technician, arrived_at=timezone.now())
+    services.visit_record(
+        intervention=waiting,
+        technician=technician,
+        arrived_at=timezone.now() - datetime.timedelta(hours=2),
+        left_at=timezone.now() - datetime.timedelta(hours=1),
+    )
     client.force_login(manager)
     with django_assert_max_num_queries(16):
         response = client.get(reverse("interventions-billing"))

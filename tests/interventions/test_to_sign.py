@@ -36,6 +36,14 @@ def visited(technician, **kwargs):
 def jobs(db, technician):
     on_site_now = assigned_job(technician, client=ClientFactory(name="Sur place"))
     services.visit_arrive(intervention=on_site_now, technician=technician)
+    # Arrived yesterday evening, departure never stamped: the work is over all the same.
+    left_open = assigned_job(technician, client=ClientFactory(name="Départ oublié"))
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    services.visit_record(
+        intervention=left_open,
+        technician=technician,
+        arrived_at=midnight - datetime.timedelta(hours=3),
+    )
     # In progress without any visit: only a direct transition gets there (reopened data, admin).
     no_visit = make_intervention(client=ClientFactory(name="Sans passage"))
     workflow.transition(no_visit, Status.IN_PROGRESS)
@@ -45,7 +53,8 @@ def jobs(db, technician):
         "new": make_intervention(client=ClientFactory(name="Nouvelle")),
         "scheduled": assigned_job(technician, client=ClientFactory(name="Planifiée")),
         "visited": visited(technician, client=ClientFactory(name="Passée")),
-        "on_site_now": on_site_now,
+        "on_site_now": on_site_now,  # still working: not yet to sign
+        "left_open": left_open,
         "no_visit": no_visit,
         "submitted": finished_job(technician),
         "signed": signed_intervention(technician),
@@ -62,7 +71,7 @@ def test_to_sign_filter_lists_visited_and_submitted_jobs_only(client, dispatcher
     response = client.get(reverse("interventions-list"), {"status": "to_sign"})
     assert listed(response) == {
         jobs["visited"].number,
-        jobs["on_site_now"].number,
+        jobs["left_open"].number,
         jobs["submitted"].number,
     }
     assert '<option value="to_sign" selected>À faire signer</option>' in response.content.decode()
@@ -88,7 +97,7 @@ def test_manager_dashboard_counts_in_progress_jobs_with_a_visit(client, manager,
     by_number = {row[0]: row for row in table.rows}
     assert set(by_number) == {
         jobs["visited"].number,
-        jobs["on_site_now"].number,
+        jobs["left_open"].number,
         jobs["submitted"].number,
     }
     assert by_number[jobs["visited"].number][2] == "En cours"
@@ -108,7 +117,7 @@ def test_billing_list_uses_the_same_rule(client, manager, jobs):
     response = client.get(reverse("interventions-billing"))
     assert {i.number for i in response.context["unsigned"]} == {
         jobs["visited"].number,
-        jobs["on_site_now"].number,
+        jobs["left_open"].number,
         jobs["submitted"].number,
     }
 
@@ -119,7 +128,8 @@ def test_annual_visits_done_but_unsigned_are_shown_apart(client, dispatcher, tec
         contract=contract, actor=dispatcher
     )
     services.intervention_assign(intervention=first, technician=technician)
-    services.visit_arrive(intervention=first, technician=technician)
+    first_visit = services.visit_arrive(intervention=first, technician=technician)
+    services.visit_depart(visit=first_visit, actor=technician)
     services.intervention_assign(intervention=second, technician=technician)
     visit = services.visit_arrive(intervention=second, technician=technician)
     services.visit_depart(visit=visit, actor=technician)
