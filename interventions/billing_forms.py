@@ -5,10 +5,12 @@ import datetime
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from clients.models import Client, Contract
 
-from .models import BillingRates, ContractRates
+from .billing import BILLED_DATE, SIGNED_DATE
+from .models import BillingRates, ContractRates, Status
 from .signatures import SignatureField
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -40,12 +42,53 @@ class PeriodForm(forms.Form):
 
 
 class BillingFilterForm(PeriodForm):
+    """The billing list's period and filters: which interventions (to bill, billed or both)
+    and which date the period is read on (signature or billing)."""
+
+    TO_BILL, BILLED, ALL = "to_bill", "billed", "all"
+    STATUSES = {
+        TO_BILL: (Status.SIGNED,),
+        BILLED: (Status.BILLED,),
+        ALL: (Status.SIGNED, Status.BILLED),
+    }
+
     client = forms.ModelChoiceField(
         label=_("Client"), queryset=Client.objects.order_by("name"), required=False
     )
     contract = forms.ModelChoiceField(
         label=_("Contract"), queryset=Contract.objects.order_by("number"), required=False
     )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        choices=[
+            (TO_BILL, pgettext_lazy("interventions", "To bill")),
+            (BILLED, pgettext_lazy("interventions", "Billed")),
+            (ALL, pgettext_lazy("interventions", "To bill and billed")),
+        ],
+        required=False,
+    )
+    date_basis = forms.ChoiceField(
+        label=_("Period by"),
+        choices=[(SIGNED_DATE, _("Signature date")), (BILLED_DATE, _("Billing date"))],
+        required=False,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_basis") == BILLED_DATE and data.get("status") in ("", self.TO_BILL):
+            self.add_error(
+                "date_basis",
+                _(
+                    "Interventions still to bill have no billing date yet: choose "
+                    "“Billed” or “To bill and billed”, or the signature date."
+                ),
+            )
+        return data
+
+    def selection(self) -> tuple[str, str]:
+        """(status choice, date basis) to list: the defaults when the form is not valid."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return data.get("status") or self.TO_BILL, data.get("date_basis") or SIGNED_DATE
 
 
 class BillingOverrideForm(forms.Form):

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from clients.models import Contract, Equipment
 
+from .billing import hours_from_seconds
 from .models import Channel, Intervention, PartUsed, Status, Visit, to_sign_q
 from .people import display_name
 from .sla import deadline_state
@@ -63,9 +64,10 @@ def _bounds(start: datetime.date, end: datetime.date):
 
 
 def _hours(duration: datetime.timedelta | None) -> Decimal:
+    """Hours with one decimal, rounded half up like every duration (4.25 h → 4.3, 5.75 h → 5.8)."""
     if not duration:
         return Decimal("0.0")
-    return Decimal(duration.total_seconds() / 3600).quantize(Decimal("0.1"))
+    return hours_from_seconds(duration.total_seconds(), 1)
 
 
 def _duration(end: str, start: str) -> ExpressionWrapper:
@@ -349,7 +351,7 @@ def deadlines_at_risk(now: datetime.datetime | None = None) -> Table:
                 display_name(i.technician, empty=_("not assigned")),
                 labels[state.state],
                 date_format(timezone.localtime(state.deadline), "SHORT_DATETIME_FORMAT"),
-                round(Decimal(state.remaining.total_seconds()) / 3600, 1),
+                hours_from_seconds(state.remaining.total_seconds(), 1),
             ]
         )
     return Table(

@@ -16,6 +16,8 @@ from ..models import (
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
+# An amount of nothing still has its two decimals: "0,00" on every page and in every export.
+ZERO_MONEY = Decimal("0.00")
 
 
 def _to_decimal(value) -> Decimal:
@@ -24,12 +26,27 @@ def _to_decimal(value) -> Decimal:
     return Decimal(str(value))
 
 
+def round_half_up(value, places: int) -> Decimal:
+    """The one rounding of amounts, hours and km: half away from zero (4.25 h → 4.3 and
+    5.75 h → 5.8 alike), never Python's or Decimal's default half to even."""
+    return Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 def _money(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return round_half_up(value, 2)
 
 
-def money_display(value: Decimal) -> str:
-    return formats.number_format(value, 2, use_l10n=True, force_grouping=True)
+def hours_from_seconds(seconds, places: int = 2) -> Decimal:
+    """A duration in decimal hours, computed exactly (no float), rounded half up."""
+    return round_half_up(Decimal(int(seconds)) / 3600, places)
+
+
+def money_display(value: Decimal | None) -> str:
+    """An amount as French pages show it: always two decimals, thousands grouped
+    ("1 234,50", "0,00"); empty for no amount."""
+    if value is None or value == "":
+        return ""
+    return formats.number_format(round_half_up(value, 2), 2, use_l10n=True, force_grouping=True)
 
 
 @dataclass(frozen=True)
@@ -108,7 +125,7 @@ class Facts:
 
     @property
     def hours(self) -> Decimal:
-        return (Decimal(self.minutes) / 60).quantize(CENT, rounding=ROUND_HALF_UP)
+        return hours_from_seconds(self.minutes * 60)
 
 
 @dataclass(slots=True)
@@ -124,13 +141,15 @@ class Amounts:
 
 
 def compute_amounts(facts: Facts, flags: dict[str, bool], rates: Rates) -> Amounts:
-    labour = _money(Decimal(facts.minutes) * rates.hourly_rate / 60) if flags["labour"] else ZERO
+    labour = (
+        _money(Decimal(facts.minutes) * rates.hourly_rate / 60) if flags["labour"] else ZERO_MONEY
+    )
     travel = (
         _money(facts.km * rates.travel_per_km + facts.visits * rates.travel_flat_fee)
         if flags["travel"]
-        else ZERO
+        else ZERO_MONEY
     )
-    parts = _money(facts.parts_price) if flags["parts"] else ZERO
+    parts = _money(facts.parts_price) if flags["parts"] else ZERO_MONEY
     excl = labour + travel + parts
     vat = _money(excl * rates.vat_rate / 100)
     # Cost price: the technician's time on site and on the road, the vehicle, the parts.

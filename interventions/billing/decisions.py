@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.utils import formats
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from ..models import Intervention
 
@@ -24,6 +25,27 @@ def _short_date(iso_or_date) -> str:
 
 def flag_label(flag: str) -> str:
     return {"travel": _("Travel"), "labour": _("Labour"), "parts": _("Parts")}[flag]
+
+
+def flag_state(flag: str, billed: bool) -> str:
+    """ "billed" / "not billed" agreeing with the item in French: le déplacement est facturé,
+    la main-d'œuvre facturée, les pièces facturées (one context per item)."""
+    if billed:
+        return {
+            "travel": pgettext("billing travel", "billed"),
+            "labour": pgettext("billing labour", "billed"),
+            "parts": pgettext("billing parts", "billed"),
+        }[flag]
+    return {
+        "travel": pgettext("billing travel", "not billed"),
+        "labour": pgettext("billing labour", "not billed"),
+        "parts": pgettext("billing parts", "not billed"),
+    }[flag]
+
+
+def flag_decision(flag: str, billed: bool) -> str:
+    """The item and its state: "Déplacement — facturé", "Main-d'œuvre — facturée"."""
+    return _("%(item)s — %(state)s") % {"item": flag_label(flag), "state": flag_state(flag, billed)}
 
 
 @dataclass(frozen=True)

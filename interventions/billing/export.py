@@ -1,8 +1,10 @@
 """Exports are row iterators: `export_rows` yields typed rows, `csv_stream` and `xlsx_stream`
-write them. Every text cell goes through `neutralise` (formula injection)."""
+write them. Against formula injection, every CSV text cell goes through `neutralise`; XLSX text
+cells are typed as text (no quote shown)."""
 
 import csv
 import datetime
+import itertools
 import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -11,6 +13,7 @@ from django.utils import dateformat, formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from .amounts import money_display, round_half_up
 from .lines import BillingLine
 
 # Exports are read by French spreadsheets whatever the user's language: decimal comma and
@@ -18,45 +21,80 @@ from .lines import BillingLine
 EXPORT_LANGUAGE = "fr"
 
 
-def export_header(*, with_costs: bool = True) -> list[str]:
-    header = [
-        _("Number"),
-        pgettext("intervention", "Signed on"),
-        _("Report version"),
-        _("Client number"),
-        _("Client"),
-        _("Contract"),
-        _("Technician"),
-        _("Object"),
-        _("Hours"),
-        _("Km"),
-        _("Visits"),
-        _("Labour billable"),
-        _("Travel billable"),
-        _("Parts billable"),
-        _("Labour excl. VAT"),
-        _("Travel excl. VAT"),
-        _("Parts excl. VAT"),
-        _("Total excl. VAT"),
-        _("VAT"),
-        _("Total incl. VAT"),
+# What a column holds: the XLSX writer gives each its number format and width.
+TEXT, DATE, INTEGER, HOURS, KM, MONEY = "text", "date", "integer", "hours", "km", "money"
+
+# Excel and LibreOffice read these codes whatever the language (`.` and `,` are the decimal
+# and grouping marks of the code, each shown as the reader's locale says): French readers see
+# "1 234,50" and "28/11/2026".
+XLSX_NUMBER_FORMATS = {
+    DATE: "DD/MM/YYYY",
+    INTEGER: "0",
+    HOURS: "0.00",
+    KM: "0.0",
+    MONEY: "#,##0.00",
+}
+# Widest shown text of a cell, for the column width (text is measured; a long text column is
+# capped so that the object does not push the amounts off screen).
+XLSX_WIDTH_CAP = 50
+
+
+def export_columns(*, with_costs: bool = True) -> list[tuple[str, str]]:
+    """(header, kind) of each column of the billing export, in order."""
+    columns = [
+        (_("Number"), TEXT),
+        (pgettext("intervention", "Signed on"), DATE),
+        (pgettext("intervention", "Billed on"), DATE),
+        (_("Report version"), INTEGER),
+        (_("Client number"), TEXT),
+        (_("Client"), TEXT),
+        (_("Contract"), TEXT),
+        (_("Technician"), TEXT),
+        (_("Object"), TEXT),
+        (_("Hours"), HOURS),
+        (_("Km"), KM),
+        (_("Visits"), INTEGER),
+        (_("Labour billable"), TEXT),
+        (_("Travel billable"), TEXT),
+        (_("Parts billable"), TEXT),
+        (_("Labour excl. VAT"), MONEY),
+        (_("Travel excl. VAT"), MONEY),
+        (_("Parts excl. VAT"), MONEY),
+        (_("Total excl. VAT"), MONEY),
+        (_("VAT"), MONEY),
+        (_("Total incl. VAT"), MONEY),
     ]
     if with_costs:
-        header += [_("Cost price"), _("Margin")]
-    return header
+        columns += [(_("Cost price"), MONEY), (_("Margin"), MONEY)]
+    return columns
+
+
+def export_header(*, with_costs: bool = True) -> list[str]:
+    return [header for header, _kind in export_columns(with_costs=with_costs)]
+
+
+def export_kinds(*, with_costs: bool = True) -> list[str]:
+    return [kind for _header, kind in export_columns(with_costs=with_costs)]
+
+
+def _cents(value: Decimal) -> Decimal:
+    return round_half_up(value, 2)
 
 
 def export_rows(lines: Iterable[BillingLine], *, with_costs: bool = True) -> Iterator[list]:
-    """The header, then one typed row per line (str, date, Decimal, int)."""
+    """The header, then one typed row per line (str, date, Decimal, int), in the order of
+    `export_columns`. Amounts carry two decimals, hours two, km one (rounded half up)."""
     yes, no = _("yes"), _("no")
     tz = timezone.get_current_timezone()
     yield export_header(with_costs=with_costs)
     for line in lines:
         a = line.amounts
         signed = line.signed_at.astimezone(tz).date() if line.signed_at else None
+        billed = line.billed_at.astimezone(tz).date() if line.billed_at else None
         row = [
             line.number,
             signed,
+            billed,
             line.report_version,
             line.client_number,
             line.client_name,
@@ -64,20 +102,20 @@ def export_rows(lines: Iterable[BillingLine], *, with_costs: bool = True) -> Ite
             line.technician,
             line.object,
             line.facts.hours,
-            line.facts.km,
+            round_half_up(line.facts.km, 1),
             line.facts.visits,
             yes if line.flags["labour"] else no,
             yes if line.flags["travel"] else no,
             yes if line.flags["parts"] else no,
-            a.labour,
-            a.travel,
-            a.parts,
-            a.total_excl_vat,
-            a.vat,
-            a.total_incl_vat,
+            _cents(a.labour),
+            _cents(a.travel),
+            _cents(a.parts),
+            _cents(a.total_excl_vat),
+            _cents(a.vat),
+            _cents(a.total_incl_vat),
         ]
         if with_costs:
-            row += [a.cost, a.margin]
+            row += [_cents(a.cost), _cents(a.margin)]
         yield row
 
 
@@ -85,9 +123,10 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise(text: str) -> str:
-    """A text cell a spreadsheet would read as a formula is prefixed with an apostrophe.
+    """A CSV text cell a spreadsheet would read as a formula is prefixed with an apostrophe.
 
-    The one neutraliser of every export (billing CSV and XLSX, the dashboard's CSV tables)."""
+    The one neutraliser of every CSV (billing, the dashboard's tables). XLSX needs none: its
+    text cells are typed as text (`xlsx_stream`), which no spreadsheet evaluates."""
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
 
 
@@ -153,21 +192,130 @@ def csv_stream(rows: Iterable[list], *, batch: int = 500) -> Iterator[bytes]:
         yield "".join(buffer).encode()
 
 
-def _xlsx_cell(value):
-    if isinstance(value, str):
-        return neutralise(value)
-    return value
+def _kind_of(value) -> str:
+    if isinstance(value, datetime.date):
+        return DATE
+    if isinstance(value, bool | str):
+        return TEXT
+    if isinstance(value, int):
+        return INTEGER
+    if isinstance(value, Decimal):
+        return MONEY
+    return TEXT
 
 
-def xlsx_stream(rows: Iterable[list], *, title: str = "Facturation") -> Iterator[bytes]:
-    """openpyxl in write-only mode (rows go to disk, not memory), then the file in chunks."""
+def _shown_width(value, kind: str) -> int:
+    """How many characters the cell shows (the French rendering), for the column width."""
+    if value is None:
+        return 0
+    if kind == DATE:
+        return 10
+    if kind == MONEY:
+        return len(money_display(value))
+    if kind in (HOURS, KM, INTEGER):
+        return len(str(value))
+    return max((len(part) for part in str(value).splitlines()), default=0)
+
+
+class _XlsxCells:
+    """Typed, formatted cells (openpyxl's write-only cells, styled before they are written)."""
+
+    def __init__(self, sheet, kinds: list[str]):
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+        from openpyxl.styles import Font
+
+        self.sheet = sheet
+        self.new = WriteOnlyCell
+        self.illegal = ILLEGAL_CHARACTERS_RE
+        self.bold = Font(bold=True)
+        self.formats = [XLSX_NUMBER_FORMATS.get(kind) for kind in kinds]
+
+    def header(self, values: list) -> list:
+        cells = []
+        for value in values:
+            cell = self.new(self.sheet, value=str(value))
+            cell.font = self.bold
+            cells.append(cell)
+        return cells
+
+    def text(self, value: str):
+        # Control characters (a pasted vertical tab) are not allowed in XLSX: left out.
+        value = self.illegal.sub("", value)
+        if not value.startswith(FORMULA_TRIGGERS):
+            return value
+        # A text that starts like a formula is typed as text, never as a formula, and flagged
+        # with Excel's "quote prefix" (it stays text when edited): no quote in the value.
+        cell = self.new(self.sheet)
+        cell.value = value
+        cell.data_type = "s"
+        cell.quotePrefix = True
+        return cell
+
+    def row(self, values: list) -> list:
+        cells = []
+        for value, number_format in zip(values, self.formats, strict=False):
+            if isinstance(value, str):
+                cells.append(self.text(value))
+            elif value is None or number_format is None:
+                cells.append(value)
+            else:
+                cell = self.new(self.sheet, value=value)
+                cell.number_format = number_format
+                cells.append(cell)
+        return cells
+
+
+def xlsx_stream(
+    rows: Iterable[list],
+    *,
+    kinds: list[str] | None = None,
+    title: str = "Facturation",
+    sample: int = 500,
+) -> Iterator[bytes]:
+    """An XLSX ready to use: dates as date cells (French day/month/year), amounts with two
+    decimals, text typed as text (no visible quote), header row bold, frozen and filtered,
+    column widths fitted to the header and the first `sample` rows.
+
+    openpyxl in write-only mode (rows go to disk, not memory), then the file in chunks. The
+    first row is the header; `kinds` (see `export_columns`) says what each column holds,
+    else it is guessed from the first data row.
+    """
     # Imported here: openpyxl is a heavy import and only the XLSX export needs it.
     from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
+
+    rows = iter(rows)
+    header = next(rows, None)
+    if header is None:
+        header = []
+    # The first rows are read ahead to fit the columns: write-only sheets write the column
+    # widths before the first row, and the rows after them are streamed.
+    head = list(itertools.islice(rows, sample))
+    if kinds is None:
+        kinds = [
+            next((_kind_of(row[i]) for row in head if len(row) > i and row[i] is not None), TEXT)
+            for i in range(len(header))
+        ]
+    kinds = list(kinds) + [TEXT] * (len(header) - len(kinds))
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=title[:31])
-    for row in rows:
-        sheet.append([_xlsx_cell(v) for v in row])
+    for index, (label, kind) in enumerate(zip(header, kinds, strict=False), start=1):
+        widest = max(
+            [len(str(label)) + 3]  # the filter button sits on the header
+            + [_shown_width(row[index - 1], kind) for row in head if len(row) >= index]
+        )
+        sheet.column_dimensions[get_column_letter(index)].width = min(widest + 2, XLSX_WIDTH_CAP)
+    sheet.freeze_panes = "A2"
+    cells = _XlsxCells(sheet, kinds)
+    sheet.append(cells.header(header))
+    count = 1
+    for row in itertools.chain(head, rows):
+        sheet.append(cells.row(row))
+        count += 1
+    if header:
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count}"
     with tempfile.TemporaryFile() as handle:
         workbook.save(handle)
         handle.seek(0)

@@ -5,13 +5,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import OuterRef, QuerySet, Subquery, Value
+from django.db.models import Case, DateTimeField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from ..models import Intervention, ReportAmendment, Status, to_sign_q
-from .amounts import ZERO, Amounts, Facts, RatesBook, compute_amounts, facts_for
+from ..models import Intervention, InterventionEvent, ReportAmendment, Status, to_sign_q
+from .amounts import ZERO, ZERO_MONEY, Amounts, Facts, RatesBook, compute_amounts, facts_for
+
+# What the period of the billing list and export is read on.
+SIGNED_DATE = "signed"
+BILLED_DATE = "billed"
 
 
 @dataclass(slots=True)
@@ -20,6 +24,7 @@ class BillingLine:
     number: str
     status: str
     signed_at: datetime.datetime | None
+    billed_at: datetime.datetime | None
     client_number: str
     client_name: str
     contract_number: str
@@ -35,16 +40,16 @@ class BillingLine:
 @dataclass
 class Totals:
     count: int = 0
-    hours: Decimal = ZERO
+    hours: Decimal = ZERO_MONEY
     km: Decimal = ZERO
-    labour: Decimal = ZERO
-    travel: Decimal = ZERO
-    parts: Decimal = ZERO
-    total_excl_vat: Decimal = ZERO
-    vat: Decimal = ZERO
-    total_incl_vat: Decimal = ZERO
-    cost: Decimal = ZERO
-    margin: Decimal = ZERO
+    labour: Decimal = ZERO_MONEY
+    travel: Decimal = ZERO_MONEY
+    parts: Decimal = ZERO_MONEY
+    total_excl_vat: Decimal = ZERO_MONEY
+    vat: Decimal = ZERO_MONEY
+    total_incl_vat: Decimal = ZERO_MONEY
+    cost: Decimal = ZERO_MONEY
+    margin: Decimal = ZERO_MONEY
     extra: dict = field(default_factory=dict)
 
     def add(self, line: BillingLine) -> None:
@@ -66,6 +71,22 @@ def _day_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
+def billed_at_column():
+    """When each intervention was marked billed, as a column: the latest status event to
+    `billed` (`workflow.transition` writes one each time), for a billed intervention only (one
+    taken back to `signed` by an administrator is not billed any more)."""
+    latest = InterventionEvent.objects.filter(
+        intervention=OuterRef("pk"),
+        kind=InterventionEvent.Kind.STATUS,
+        to_status=Status.BILLED,
+    ).order_by("-at", "-pk")
+    return Case(
+        When(status=Status.BILLED, then=Subquery(latest.values("at")[:1])),
+        default=None,
+        output_field=DateTimeField(),
+    )
+
+
 def billable_queryset(
     *,
     date_from: datetime.date,
@@ -73,18 +94,29 @@ def billable_queryset(
     client_id: int | None = None,
     contract_id: int | None = None,
     statuses: Iterable[str] = (Status.SIGNED,),
+    date_basis: str = SIGNED_DATE,
 ) -> QuerySet[Intervention]:
-    """Interventions signed between the two days (inclusive), by default not yet billed."""
-    qs = Intervention.objects.filter(
-        status__in=list(statuses),
-        signed_report__signed_at__gte=_day_start(date_from),
-        signed_report__signed_at__lt=_day_start(date_to + datetime.timedelta(days=1)),
+    """Interventions of the period (both days included), by default signed and not yet billed.
+
+    `statuses`: signed (to bill), billed, or both. `date_basis`: the period is read on the
+    signature date (`SIGNED_DATE`) or on the day the intervention was marked billed
+    (`BILLED_DATE`: only billed interventions have one). Each row carries `billed_at`.
+    """
+    start, end = _day_start(date_from), _day_start(date_to + datetime.timedelta(days=1))
+    qs = Intervention.objects.filter(status__in=list(statuses)).annotate(
+        billed_at=billed_at_column()
     )
+    if date_basis == BILLED_DATE:
+        qs = qs.filter(billed_at__gte=start, billed_at__lt=end)
+        order = ("billed_at", "number")
+    else:
+        qs = qs.filter(signed_report__signed_at__gte=start, signed_report__signed_at__lt=end)
+        order = ("signed_report__signed_at", "number")
     if client_id:
         qs = qs.filter(client_id=client_id)
     if contract_id:
         qs = qs.filter(contract_id=contract_id)
-    return qs.order_by("signed_report__signed_at", "number")
+    return qs.order_by(*order)
 
 
 def unsigned_queryset(
@@ -117,6 +149,7 @@ _VALUES = (
     "technician__last_name",
     "technician__username",
     "signed_report__signed_at",
+    "billed_at",
     "snap_contract",
     "figures__minutes",
     "figures__travel_minutes",
@@ -145,6 +178,8 @@ def billing_lines(qs: QuerySet[Intervention], *, chunk_size: int = 2000) -> Iter
     intervention at a time) only for an intervention without them.
     """
     book = RatesBook()
+    if "billed_at" not in qs.query.annotations:
+        qs = qs.annotate(billed_at=billed_at_column())
     rows = (
         qs.annotate(
             snap_contract=KeyTextTransform("number", "contract_snapshot"),
@@ -168,6 +203,7 @@ def billing_lines(qs: QuerySet[Intervention], *, chunk_size: int = 2000) -> Iter
         last,
         username,
         signed_at,
+        billed_at,
         contract_number,
         minutes,
         travel_minutes,
@@ -190,6 +226,7 @@ def billing_lines(qs: QuerySet[Intervention], *, chunk_size: int = 2000) -> Iter
             number,
             status,
             signed_at,
+            billed_at,
             client_number,
             client_name,
             contract_number or "",

@@ -3,14 +3,14 @@ annex split done (`Shares`, `split_text`)."""
 
 import datetime
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from ..billing import flag_label
+from ..billing import flag_label, round_half_up
 from .fingerprint import content_fingerprint
 from .fonts import printable_snapshot
 from .resources import _logo_path
@@ -103,9 +103,9 @@ def _decimal(value, places: int = 1) -> str:
         number = Decimal(str(value))
     except (InvalidOperation, TypeError):
         return str(value or "")
-    # Rounded as before (half to even), then localised: number_format only truncates.
-    number = number.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
-    return formats.number_format(number, places)
+    # Rounded half up like every figure of the application, then localised: number_format
+    # only truncates.
+    return formats.number_format(round_half_up(number, places), places)
 
 
 def _quantity(value) -> str:

@@ -1,5 +1,6 @@
 from django import template
 
+from interventions import billing
 from interventions.people import display_name
 from interventions.sla import deadline_state
 
@@ -28,3 +29,21 @@ def duration(delta):
         days, hours = divmod(hours, 24)
         return f"{days} j {hours} h"
     return f"{hours} h {minutes:02d}" if hours else f"{minutes} min"
+
+
+@register.filter
+def money(value):
+    """An amount with its two decimals, thousands grouped: "1 234,50", "0,00"."""
+    return billing.money_display(value)
+
+
+@register.filter
+def flag_state(flag, billed):
+    """ "facturé" / "facturée" / "facturées" agreeing with the billing item (`flag`)."""
+    return billing.flag_state(flag, bool(billed))
+
+
+@register.filter
+def flag_decision(flag, billed):
+    """The billing item and its state: "Main-d'œuvre — facturée"."""
+    return billing.flag_decision(flag, bool(billed))

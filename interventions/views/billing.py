@@ -23,7 +23,7 @@ from ..billing_forms import (
     ContractRatesForm,
     UnbillForm,
 )
-from ..models import BillingRates
+from ..models import BillingRates, Status
 from ..roles import role_required
 from ..services import amendments
 from .access import add_form_errors
@@ -37,17 +37,24 @@ def _billing_filters(request):
     start, end = form.period()
     data = form.cleaned_data if form.is_bound and form.is_valid() else {}
     client, contract = data.get("client"), data.get("contract")
+    status, date_basis = form.selection()
     filters = {
         "date_from": start,
         "date_to": end,
         "client_id": client.pk if client else None,
         "contract_id": contract.pk if contract else None,
+        "statuses": BillingFilterForm.STATUSES[status],
+        "date_basis": date_basis,
     }
     query = {"date_from": start, "date_to": end}
     if client:
         query["client"] = client.pk
     if contract:
         query["contract"] = contract.pk
+    if status != BillingFilterForm.TO_BILL:
+        query["status"] = status
+    if date_basis != billing.SIGNED_DATE:
+        query["date_basis"] = date_basis
     return form, filters, urlencode(query)
 
 
@@ -60,6 +67,7 @@ def billing_list(request):
         client_id=filters["client_id"],
         contract_id=filters["contract_id"],
     )
+    status, _date_basis = form.selection()
     return render(
         request,
         "interventions/billing_list.html",
@@ -70,6 +78,10 @@ def billing_list(request):
             "unsigned": unsigned[:200],
             "query": query,
             "filters": filters,
+            "status": status,
+            "by_billing_date": filters["date_basis"] == billing.BILLED_DATE,
+            "show_billed_on": status != BillingFilterForm.TO_BILL,
+            "can_mark": any(line.status == Status.SIGNED for line in lines),
             "show_costs": request.user.has_perm("interventions.view_costs"),
         },
     )
@@ -84,7 +96,10 @@ def billing_export(request, fmt: str):
     )
     name = f"facturation-{filters['date_from']}-{filters['date_to']}"
     if fmt == "xlsx":
-        response = StreamingHttpResponse(billing.xlsx_stream(rows), content_type=XLSX_CONTENT_TYPE)
+        response = StreamingHttpResponse(
+            billing.xlsx_stream(rows, kinds=billing.export_kinds(with_costs=with_costs)),
+            content_type=XLSX_CONTENT_TYPE,
+        )
         response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
     else:
         response = StreamingHttpResponse(

@@ -107,7 +107,7 @@ def test_override_cannot_bill_what_the_signed_report_says_is_not_billable(job, m
     assert not InterventionEvent.objects.filter(intervention=job, kind="billing").exists()
     client.force_login(manager)
     row = export_row(client, job.number)
-    assert row["Main-d'œuvre HT"] == "0"
+    assert row["Main-d'œuvre HT"] == "0,00"  # an amount keeps its two decimals
     assert row["Total HT"] == "100,00"
 
 
@@ -138,7 +138,7 @@ def test_waiver_of_a_billable_item_after_signature_is_allowed_with_reason_and_ev
     assert event.data["flag"] == "parts" and event.data["from"] is True
     assert event.data["to"] is False
     client.force_login(manager)
-    assert export_row(client, job.number)["Total HT"] == "0"
+    assert export_row(client, job.number)["Total HT"] == "0,00"
     # Taking the waiver back bills what the signed report says again.
     services.billing_override(
         intervention=job, actor=manager, flag="parts", billable=True, reason="Geste annulé"

@@ -1,6 +1,7 @@
 """Scheduled billing export: `export_billing --from D --to D --format csv|xlsx -o FILE`."""
 
 import datetime
+import functools
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
@@ -30,19 +31,33 @@ class Command(BaseCommand):
             action="store_true",
             help="also export the interventions already marked as billed",
         )
+        parser.add_argument(
+            "--billed-date",
+            action="store_true",
+            help="read the period on the day each intervention was marked billed (billed ones "
+            "only), not on its signature date",
+        )
         parser.add_argument("--no-costs", action="store_true", help="leave out cost and margin")
 
     def handle(self, *args, **options):
         date_from, date_to = _day(options["date_from"]), _day(options["date_to"])
         if date_to < date_from:
             raise CommandError("--to must not be before --from.")
+        if options["billed_date"] and not options["include_billed"]:
+            raise CommandError("--billed-date needs --include-billed.")
         statuses = [Status.SIGNED, Status.BILLED] if options["include_billed"] else [Status.SIGNED]
+        basis = billing.BILLED_DATE if options["billed_date"] else billing.SIGNED_DATE
+        with_costs = not options["no_costs"]
         with translation.override("fr"):
-            qs = billing.billable_queryset(date_from=date_from, date_to=date_to, statuses=statuses)
-            rows = billing.export_rows(
-                billing.billing_lines(qs), with_costs=not options["no_costs"]
+            qs = billing.billable_queryset(
+                date_from=date_from, date_to=date_to, statuses=statuses, date_basis=basis
             )
-            writer = billing.xlsx_stream if options["format"] == "xlsx" else billing.csv_stream
+            rows = billing.export_rows(billing.billing_lines(qs), with_costs=with_costs)
+            kinds = billing.export_kinds(with_costs=with_costs)
+            if options["format"] == "xlsx":
+                writer = functools.partial(billing.xlsx_stream, kinds=kinds)
+            else:
+                writer = billing.csv_stream
             count = 0
 
             def counted(rows):
