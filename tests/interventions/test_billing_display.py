@@ -99,8 +99,12 @@ def test_history_names_the_item_and_its_state(client, manager, technician, rates
         intervention=job, actor=manager, flag="labour", billable=False, reason="Geste commercial"
     )
     client.force_login(manager)
-    html = client.get(reverse("interventions-detail", args=[job.pk])).content.decode()
-    assert '<span data-testid="billing-change">Main-d&#x27;œuvre — non facturée</span>' in html
+    response = client.get(reverse("interventions-detail", args=[job.pk]))
+    changes = [line.change for line in response.context["history"] if line.event.kind == "billing"]
+    # "facturable" agrees with every item; the item is named, then before → after.
+    assert changes == [
+        "Main-d'œuvre\u00a0: facturable → non facturable (proposition\u00a0: facturable)"
+    ]
 
 
 @pytest.mark.parametrize(
