@@ -4,14 +4,22 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from interventions.views import site
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", site.language_set, name="set_language"),
+    path("favicon.ico", site.favicon, name="favicon"),
     path("procedures/", include("procedures.urls")),
     path("", include("interventions.urls")),
 ]
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# The error pages, in the site's layout and the user's language (README, "Langue").
+handler403 = site.permission_denied
+handler404 = site.page_not_found
+handler500 = site.server_error

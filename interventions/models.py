@@ -797,3 +797,27 @@ class IntegrityPermit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.intervention_id}: {self.reason}"
+
+
+class UserPreference(models.Model):
+    """What a person chose for themselves, kept on the user (every device, every login).
+
+    One row per user who chose something; without a row, the defaults apply (French)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="preference",
+        verbose_name=_("user"),
+    )
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+
+    class Meta:
+        verbose_name = _("user preference")
+        verbose_name_plural = _("user preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.language}"

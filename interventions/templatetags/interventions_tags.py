@@ -1,4 +1,5 @@
 from django import template
+from django.utils.translation import gettext, pgettext
 
 from interventions import billing
 from interventions.people import display_name
@@ -18,17 +19,30 @@ def deadline_badge(intervention):
     return {"d": deadline_state(intervention)}
 
 
+@register.simple_tag
+def colon():
+    """The colon after a label, as the active language writes it: "Likely cause: " in
+    English, "Cause probable : " (a non-breaking space before it) in French."""
+    return pgettext("punctuation after a label", ":")
+
+
 @register.filter
 def duration(delta):
-    """A timedelta as '2 h 05' (absolute value; the badge says whether it is late)."""
+    """A timedelta as '1 d 20 h' / '2 h 05 min' / '5 min' in English, '1 j 20 h' / '2 h 05' /
+    '5 min' in French (absolute value; the badge says whether it is late)."""
     if delta is None:
         return ""
     minutes = int(abs(delta.total_seconds()) // 60)
     hours, minutes = divmod(minutes, 60)
     if hours >= 24:
         days, hours = divmod(hours, 24)
-        return f"{days} j {hours} h"
-    return f"{hours} h {minutes:02d}" if hours else f"{minutes} min"
+        return gettext("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
+    if hours:
+        return gettext("%(hours)s h %(minutes)s min") % {
+            "hours": hours,
+            "minutes": f"{minutes:02d}",
+        }
+    return gettext("%(minutes)s min") % {"minutes": minutes}
 
 
 @register.filter

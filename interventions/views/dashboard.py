@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .. import billing, roles, selectors, stats
 from ..billing_forms import PeriodForm
@@ -44,8 +44,10 @@ def dashboard(request):
     today = timezone.localdate()
     form = PeriodForm(request.GET or None)
     start, end = form.period(default=(today.replace(day=1) - datetime.timedelta(days=365), today))
-    tables = stats.dashboard_tables(start, end)
     wanted = request.GET.get("csv")
+    # A CSV is an export: French whatever the user's language (README, "Langue").
+    with translation.override("fr" if wanted else translation.get_language()):
+        tables = stats.dashboard_tables(start, end)
     if wanted:
         table = next((t for t in tables if t.key == wanted), None)
         if table is None:

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 
 from .. import roles, selectors
 from ..billing import flag_label
+from ..language import public_language
 from ..pdf import render_report_pdf
 from ..roles import role_required
 from ..snapshot import report_snapshot
@@ -47,9 +48,11 @@ def report_preview(request, pk: int):
     return pdf_response(data, f"brouillon-{intervention.number}.pdf")
 
 
+@public_language
 def report_verify(request, number: str):
     """Public check of a signed report: number, date, status and whether the file is intact,
-    for every signed version (the original, then each amendment with what it changed)."""
+    for every signed version (the original, then each amendment with what it changed).
+    In French, or in English with `?lang=en` (links on the page)."""
     report = selectors.get_signed_report_by_number(number)
     signed = selectors.report_versions(report.intervention, original=report)
     versions = []

@@ -39,7 +39,7 @@ def test_dispatcher_runs_the_printer_diagnostic_and_the_path_appears_on_the_inte
     record = page.get_by_test_id("diagnostic-record")
     assert "Les taches sont-elles régulières ? → Non" in record.inner_text()
     assert "La cartouche est-elle recyclée ? → Oui" in record.inner_text()
-    assert "Conclusion : Cartouche recyclée défectueuse" in page.content()
+    assert "Conclusion&nbsp;: Cartouche recyclée défectueuse" in page.content()
     assert "- La cartouche est-elle recyclée ? → Oui" in page.content()  # in the diagnostics
     screenshot(page, "procedures-intervention-detail")
 
@@ -90,7 +90,7 @@ def test_technician_completes_checklist_and_acceptance_before_signature(tablet_p
         "button", name="Enregistrer"
     ).tap()
     page.get_by_text("Listes de contrôle et recette enregistrées.").wait_for()
-    assert "Recette « Valider l'impression depuis les postes »" in blockers.inner_text()
+    assert "Recette «\u00a0Valider l'impression depuis les postes\u00a0»" in blockers.inner_text()
 
     point("Imprimer une page depuis le poste").get_by_text("Réussi", exact=True).tap()
     point("Imprimer en recto verso").get_by_text("Échoué", exact=True).tap()

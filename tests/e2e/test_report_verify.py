@@ -16,6 +16,6 @@ def test_verify_page_says_intact_then_altered(browser, live_server, technician):
     screenshot(page, "report-verify-intact")
     tamper_one_byte(report)
     page.goto(url)
-    assert "Altéré !" in page.get_by_test_id("verdict").inner_text()
+    assert "Altéré\u00a0!" in page.get_by_test_id("verdict").inner_text()
     screenshot(page, "report-verify-altered")
     context.close()

@@ -537,5 +537,5 @@ def test_verify_page_flags_an_altered_amendment(job, manager, technician, client
     with triggers_off():  # what only a database superuser could do
         ReportAmendment.objects.filter(pk=amendment.pk).update(snapshot=snapshot)
     page = html.unescape(client.get(reverse("reports-verify", args=[job.number])).content.decode())
-    assert "Altéré !" in page
+    assert "Altéré\u00a0!" in page
     assert page.count(">intact<") == 1 and page.count(">altéré<") == 1

@@ -104,7 +104,7 @@ def test_observation_out_of_conditions_makes_everything_billable_at_signature(te
     )
     assert (job.billable_labour, job.billable_travel, job.billable_parts) == (True, True, True)
     reason = billing.decide(job)["labour"].reason
-    assert reason == "hors conditions du contrat : Atelier très poussiéreux"
+    assert reason == "hors conditions du contrat\u00a0: Atelier très poussiéreux"
 
 
 def test_observation_needs_a_description(technician):
@@ -174,7 +174,8 @@ def test_mark_billed_is_all_or_nothing(technician, manager):
     with pytest.raises(TransitionError) as excinfo:
         services.interventions_mark_billed(pks=[first.pk, second.pk], actor=manager)
     assert str(excinfo.value) == (
-        f"L'intervention {second.number} est maintenant « Facturée » : rechargez la page."
+        f"L'intervention {second.number} est maintenant «\u00a0Facturée\u00a0»\u00a0: "
+        "rechargez la page."
     )
     first.refresh_from_db()
     assert first.status == Status.SIGNED

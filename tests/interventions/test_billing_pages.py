@@ -89,7 +89,7 @@ def test_manager_override_from_the_page_is_audited(client, manager, technician):
     event = InterventionEvent.objects.get(intervention=job, kind="billing")
     assert event.actor == manager and event.note == "Pièce offerte"
     page = client.get(reverse("interventions-detail", args=[job.pk])).content.decode()
-    assert "décision du responsable : Pièce offerte" in page
+    assert "décision du responsable\u00a0: Pièce offerte" in page
 
 
 def test_technician_records_out_of_conditions_on_own_job_only(client, technician, other_technician):

@@ -242,7 +242,7 @@ def assert_altered(client, job, problem):
         call_command("verify_report", job.number)
     assert problem in str(excinfo.value)
     html = client.get(reverse("reports-verify", args=[job.number])).content.decode()
-    assert "Altéré !" in html and "Intact." not in html
+    assert "Altéré\u00a0!" in html and "Intact." not in html
 
 
 def test_verify_sees_figures_changed_behind_the_triggers(client, job):

@@ -420,7 +420,7 @@ def test_one_byte_change_fails_the_verify_page(client, report):
     tamper_one_byte(report)
     response = client.get(reverse("reports-verify", args=[report.intervention.number]))
     html = response.content.decode()
-    assert "Altéré !" in html and "Intact." not in html
+    assert "Altéré\u00a0!" in html and "Intact." not in html
 
 
 def test_verify_report_command_passes_then_fails_after_one_byte_change(report, capsys):

@@ -206,12 +206,12 @@ def state(intervention: Intervention) -> dict:
 
 # What the French refusal must say (lower case), by status; billing decisions have their own.
 REASON = {
-    "awaiting_signature": "choisissez « modifier le rapport »",
+    "awaiting_signature": "choisissez «\u00a0modifier le rapport\u00a0»",
     "signed": "est signée",
     "billed": "est signée",
     "cancelled": "est annulée",
 }
-REASON_BILLING = {"billed": "« facturée »", "cancelled": "« annulée »"}
+REASON_BILLING = {"billed": "«\u00a0facturée\u00a0»", "cancelled": "«\u00a0annulée\u00a0»"}
 
 CASES = [
     pytest.param(service, status, expected, id=f"{service}-{status}")

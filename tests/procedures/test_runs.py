@@ -34,11 +34,12 @@ def test_diagnostic_path_is_recorded_and_written_into_diagnostics(dispatcher, pr
     assert conclusion.step.label == "Cartouche recyclée défectueuse"
     job.refresh_from_db()
     assert job.diagnostics == (
-        "Procédure de diagnostic « L'imprimante imprime des taches » (v1) :\n"
+        "Procédure de diagnostic «\u00a0L'imprimante imprime des taches\u00a0» (v1)\u00a0:\n"
         "- Les taches sont-elles régulières ? → Non\n"
         "- La cartouche est-elle recyclée ? → Oui\n"
-        "Conclusion : Cartouche recyclée défectueuse — cause probable : Cartouche recyclée "
-        "qui fuit — action : Remplacer par une cartouche d'origine"
+        "Conclusion\u00a0: Cartouche recyclée défectueuse — "
+        "cause probable\u00a0: Cartouche recyclée qui fuit — "
+        "action\u00a0: Remplacer par une cartouche d'origine"
     )
     assert selectors.diagnostic_current_step(run) is None
     first_question = printer_tree.published_version().steps.get(position=1)
@@ -108,8 +109,8 @@ def test_required_points_block_signature_until_answered(technician):
     job = make_intervention(equipment=EquipmentFactory())
     ready_for_signature(job, technician)
     assert intervention_services.signature_blockers(job) == [
-        "Liste de contrôle « Visite technique annuelle » : répondez aux points obligatoires : "
-        "Onduleur, Sauvegardes."
+        "Liste de contrôle «\u00a0Visite technique annuelle\u00a0»\u00a0: "
+        "répondez aux points obligatoires\u00a0: Onduleur, Sauvegardes."
     ]
     run = job.procedure_runs.get()
     steps = {s.label: s.pk for s in run.version.steps.all()}

@@ -23,7 +23,8 @@ def test_dangling_answer_blocks_publication(manager):
     services.answer_add(step=question, label="Je ne sais pas", next_step=None)
     errors = errors_of(procedure)
     assert errors == [
-        "La réponse « Je ne sais pas » à « La cartouche est-elle recyclée ? » ne mène nulle part."
+        "La réponse «\u00a0Je ne sais pas\u00a0» à "
+        "«\u00a0La cartouche est-elle recyclée ?\u00a0» ne mène nulle part."
     ]
     with pytest.raises(ValidationError):
         services.version_publish(version=procedure.draft_version())
@@ -37,8 +38,8 @@ def test_cycle_blocks_publication(manager):
     services.answer_add(step=q2, label="Peut-être", next_step=q1)
     errors = errors_of(procedure)
     assert errors == [
-        "La réponse « Peut-être » à « La cartouche est-elle recyclée ? » ramène à une "
-        "question précédente (boucle)."
+        "La réponse «\u00a0Peut-être\u00a0» à «\u00a0La cartouche est-elle recyclée ?\u00a0» "
+        "ramène à une question précédente (boucle)."
     ]
     with pytest.raises(ValidationError):
         services.version_publish(version=draft)

@@ -138,7 +138,7 @@ def test_technician_records_checklist_results_on_the_touch_page(client, technici
     steps = {s.label: s.pk for s in run.version.steps.all()}
     client.force_login(technician)
     page = client.get(reverse("procedures-intervention", args=[job.pk])).content.decode()
-    assert "répondez aux points obligatoires : Page de test" in page
+    assert "répondez aux points obligatoires\u00a0: Page de test" in page
     client.post(
         reverse("procedures-intervention-record", args=[job.pk]),
         {
