@@ -148,7 +148,7 @@ def test_cancel_asks_for_a_reason_and_keeps_it_when_refused(page, live_server):
     page.get_by_label("Motif de l’annulation").fill("Le client a annulé par téléphone.")
     page.get_by_test_id("cancel-submit").click()
     expect(page.get_by_test_id("cancel-error")).to_contain_text(
-        "ne peut pas passer de « En attente de signature » à « Annulée »"
+        "ne peut pas passer de «\u00a0En attente de signature\u00a0» à «\u00a0Annulée\u00a0»"
     )
     expect(page.get_by_label("Motif de l’annulation")).to_have_value(
         "Le client a annulé par téléphone."

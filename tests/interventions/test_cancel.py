@@ -62,8 +62,8 @@ def test_refused_cancel_keeps_the_reason_and_says_why(client, dispatcher, techni
     assert response.status_code == 400
     html = unescape(response.content.decode())
     assert (
-        f"L'intervention {job.number} ne peut pas passer de « En attente de signature » "
-        "à « Annulée »." in html
+        f"L'intervention {job.number} ne peut pas passer de «\u00a0En attente de signature\u00a0» "
+        "à «\u00a0Annulée\u00a0»." in html
     )
     assert "\nDoublon de la fiche 2026-00001</textarea>" in html
     assert 'data-testid="cancel-submit"' not in html
