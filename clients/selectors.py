@@ -1,8 +1,14 @@
 import datetime
+from functools import reduce
+from operator import add
 
-from django.db.models import Q, QuerySet
+from django.contrib.postgres.lookups import TrigramWordSimilar
+from django.contrib.postgres.search import TrigramWordSimilarity
+from django.db import connection, transaction
+from django.db.models import F, Q, Value
 
 from .models import Client, Contract, Equipment
+from .search import query_words
 
 
 def active_contract_for(
@@ -26,19 +32,49 @@ def active_contract_for(
     )
 
 
-def client_search(query: str, *, limit: int = 20) -> QuerySet[Client]:
-    """Clients matching a name, client number, phone (digits only compared) or city."""
-    query = query.strip()
-    qs = Client.objects.filter(active=True)
-    if not query:
-        return qs.none()
-    condition = (
-        Q(name__icontains=query)
-        | Q(number__icontains=query)
-        | Q(city__icontains=query)
-        | Q(postal_code__startswith=query)
+# pg_trgm's default (0.6) misses one wrong letter in a 7-letter word: « lefebre » and
+# « lefevre » share 5 trigrams of 8, a word similarity of 0.5.
+TYPO_SIMILARITY = 0.4
+
+
+def words_q(words: list[str], *fields: str) -> Q:
+    """Every word contained in one of `fields` (normalised `search_text` columns)."""
+    condition = Q()
+    for word in words:
+        condition &= reduce(Q.__or__, (Q(**{f"{field}__contains": word}) for field in fields))
+    return condition
+
+
+def client_search(query: str, *, limit: int = 20) -> list[Client]:
+    """Active clients whose `search_text` contains every word of the query, by name.
+
+    Accents, case, punctuation and the form of a phone number do not matter: query and stored
+    text are normalised by the same function (clients/search.py), so SQLite and PostgreSQL
+    return the same clients. On PostgreSQL only, when nothing contains the words, a typo
+    fallback: each word contained in the text or similar to a part of it (pg_trgm word
+    similarity at least TYPO_SIMILARITY; « lefebre » → « Lefèvre », 0.5), most similar first.
+    Both queries are served by the GIN trigram index of migration 0003.
+    """
+    words = query_words(query)
+    if not words:
+        return []
+    active = Client.objects.filter(active=True)
+    found = list(active.filter(words_q(words, "search_text")).order_by("name", "pk")[:limit])
+    if found or connection.vendor != "postgresql":
+        return found
+    similar = reduce(
+        Q.__and__,
+        (
+            Q(search_text__contains=word) | Q(TrigramWordSimilar(F("search_text"), Value(word)))
+            for word in words
+        ),
     )
-    digits = "".join(ch for ch in query if ch.isdigit())
-    if len(digits) >= 2:
-        condition |= Q(phone_digits__contains=digits)
-    return qs.filter(condition).order_by("name")[:limit]
+    rank = reduce(add, (TrigramWordSimilarity(Value(word), "search_text") for word in words))
+    typos = active.filter(similar).annotate(rank=rank).order_by("-rank", "name", "pk")[:limit]
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The threshold of the indexable `%>` operator, for this transaction only.
+        cursor.execute(
+            "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
+            [str(TYPO_SIMILARITY)],
+        )
+        return list(typos)

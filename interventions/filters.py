@@ -6,6 +6,9 @@ from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F,
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clients.search import query_words
+from clients.selectors import words_q
+
 from . import selectors
 from .forms import TechnicianChoiceField
 from .models import CLOSED_STATUSES, Intervention, Priority, Status
@@ -108,15 +111,13 @@ class InterventionFilter(django_filters.FilterSet):
         fields = []
 
     def filter_search(self, qs, name, value):
-        value = value.strip()
-        if not value:
+        """Every word of the query in the intervention's number or object, or in its client
+        (name, number, city, postal code, phone, sites), accents and case aside: both sides
+        normalised by clients/search.py, the same on SQLite and PostgreSQL."""
+        words = query_words(value)
+        if not words:
             return qs
-        return qs.filter(
-            Q(number__icontains=value)
-            | Q(client__name__icontains=value)
-            | Q(client__number__icontains=value)
-            | Q(object__icontains=value)
-        )
+        return qs.filter(words_q(words, "search_text", "client__search_text"))
 
     def filter_status(self, qs, name, value):
         if value == OPEN:
@@ -124,10 +125,10 @@ class InterventionFilter(django_filters.FilterSet):
         return qs.filter(status=value)
 
     def filter_client(self, qs, name, value):
-        value = value.strip()
-        if not value:
+        words = query_words(value)
+        if not words:
             return qs
-        return qs.filter(Q(client__number__iexact=value) | Q(client__name__icontains=value))
+        return qs.filter(words_q(words, "client__search_text"))
 
     def filter_deadline(self, qs, name, value):
         now = timezone.now()
