@@ -5,13 +5,15 @@ One module, the same assertions on both databases: `make test` runs it on Postgr
 pytest (DATABASE_URL unset). Only the typo tolerance (trigram similarity) is PostgreSQL's.
 """
 
+import importlib
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.apps import apps as django_apps
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -19,8 +21,10 @@ from clients.models import Client
 from clients.search import normalize, phone_key, query_words
 from clients.selectors import client_search
 from interventions.filters import InterventionFilter
-from interventions.models import Intervention
+from interventions.models import Intervention, Status
 from tests.factories import ClientFactory, SiteFactory, make_intervention
+from tests.interventions.billing_helpers import signed_intervention
+from tests.interventions.integrity_helpers import triggers_off
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -234,6 +238,21 @@ def test_the_trigram_index_serves_the_client_search_and_its_typo_fallback(custom
             cursor.execute(f"EXPLAIN {sql}")
             plan = "\n".join(row[0] for row in cursor.fetchall())
             assert "clients_client_search_trgm" in plan, plan
+
+
+@pytest.mark.postgres
+def test_the_migration_fills_a_signed_intervention_then_freezes_it_again(technician):
+    job = signed_intervention(technician, object="Écran noir à l'accueil")
+    assert job.status == Status.SIGNED
+    with triggers_off():
+        Intervention.objects.filter(pk=job.pk).update(search_text="")
+    migration = importlib.import_module("interventions.migrations.0013_intervention_search_text")
+    with connection.schema_editor(atomic=False) as editor:
+        migration.fill(django_apps, editor)
+    job.refresh_from_db()
+    assert job.search_text == f"{job.number.replace('-', '')} ecran noir a l accueil"
+    with pytest.raises(IntegrityError, match="frozen"), transaction.atomic():
+        Intervention.objects.filter(pk=job.pk).update(search_text="")
 
 
 def test_the_same_assertions_hold_on_sqlite():
