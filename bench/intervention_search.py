@@ -41,8 +41,8 @@ N_CLIENTS = 2_000
 N_INTERVENTIONS = 100_000
 ROUNDS = 10
 YEAR = 2031
-# No search (the list alone), a client's words, an object's words, both, a number, a phone in international form, a word
-# found nowhere (the whole table is read), and a word in every object.
+# No search (the list alone), a client's words, an object's words, both, a number, a phone in
+# international form, a word found nowhere, and a word in a sixth of the objects.
 QUERIES = [
     "",
     "ecole jaures",

@@ -93,7 +93,7 @@ class InterventionFilter(django_filters.FilterSet):
         label=_("Search"),
         method="filter_search",
         widget=forms.TextInput(
-            attrs={"placeholder": _("Number, client, object…"), "type": "search"}
+            attrs={"placeholder": _("Number, client, phone, object…"), "type": "search"}
         ),
     )
     status = django_filters.ChoiceFilter(
