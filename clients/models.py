@@ -111,6 +111,12 @@ class Site(models.Model):
             kwargs["update_fields"] = {*update_fields, "search_text"}
         super().save(*args, **kwargs)
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        site = super().from_db(db, field_names, values)
+        site._loaded_client_id = site.__dict__.get("client_id")  # moved to another client?
+        return site
+
     def build_search_text(self) -> str:
         return site_search_text(self)
 
@@ -122,8 +128,11 @@ class Site(models.Model):
 @receiver(post_save, sender=Site)
 @receiver(post_delete, sender=Site)
 def _site_changed(sender, instance: Site, **kwargs) -> None:
-    """A site's words are part of its client's search text (also on the admin's bulk delete)."""
-    Client.refresh_search_text(instance.client_id)
+    """A site's words are part of its client's search text (also on the admin's bulk delete);
+    a site moved to another client leaves its former client's text too."""
+    for client_id in {instance.client_id, getattr(instance, "_loaded_client_id", None)} - {None}:
+        Client.refresh_search_text(client_id)
+    instance._loaded_client_id = instance.client_id
 
 
 class Contract(models.Model):

@@ -72,12 +72,15 @@ def client_search(query: str, *, limit: int = 20) -> list[Client]:
     rank = reduce(add, (TrigramWordSimilarity(Value(word), "search_text") for word in typos))
     candidates = active.filter(similar).annotate(rank=rank).order_by("-rank", "name", "pk")
     with transaction.atomic(), connection.cursor() as cursor:
-        # For this transaction only: the threshold of the indexable `%>` operator, and the
-        # index itself (the planner prices word_similarity() as cheap and would rather scan
-        # the table, computing it 10,000 times: 10 times slower, measured in bench/README.md).
+        # For this transaction (or savepoint) only: the threshold of the indexable `%>`
+        # operator, and the index itself (the planner prices word_similarity() as cheap and
+        # would rather scan the table, computing it 10,000 times: 10 times slower).
         cursor.execute(
             "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true),"
             " set_config('enable_seqscan', 'off', true)",
             [str(TYPO_SIMILARITY)],
         )
-        return list(candidates[:limit])
+        found = list(candidates[:limit])
+        # Read only: rolling back undoes the two settings, even inside a caller's transaction.
+        transaction.set_rollback(True)
+    return found
