@@ -9,7 +9,8 @@ go through `normalize()`, in Python, so SQLite and PostgreSQL compare the same s
   « L'Atelier d'Émilie & Fils » → « l atelier d emilie fils »;
 * a number written in groups is one word, its separators (spaces, dots, hyphens, parentheses)
   dropped: « 04 78 12 34 56 » → « 0478123456 », « 2026-00042 » → « 202600042 »; so a piece of a
-  phone number typed as « 78 12 34 » is found inside it, and nowhere else by chance;
+  phone number typed as « 78 12 34 » is found inside it as a whole, not as three pairs
+  of digits scattered anywhere in the text;
 * a phone number in international form becomes the digits one dials from France (`phone_key`,
   with the `phonenumbers` library): « +33 4 78 12 34 56 », « 0033 4 78 12 34 56 »,
   « +33 (0)4 78 12 34 56 » → « 0478123456 »; another country keeps its prefix:
