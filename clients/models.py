@@ -5,7 +5,14 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
+
+from .search import phone_key, search_text
+
+# The client's own fields that its `search_text` is made of (its sites' texts are added).
+CLIENT_SEARCHED_FIELDS = frozenset({"name", "number", "postal_code", "city", "phone"})
 
 
 class Client(models.Model):
@@ -15,8 +22,13 @@ class Client(models.Model):
     postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
     city = models.CharField(_("city"), max_length=100, blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
-    # Digits of `phone` in national form, so "06 12" finds "+33 6 12 34 56 78".
+    # `phone` as dialled from France, digits only ("+33 6 12 34 56 78" → "0612345678"): one
+    # normalised form, indexed for an exact look-up (clients.search.phone_key).
     phone_digits = models.CharField(max_length=30, blank=True, editable=False, db_index=True)
+    # What the client search reads, normalised (clients/search.py): name, number, city, postal
+    # code, phone, and each site's `search_text`. Kept by save() and by the sites' signals;
+    # a GIN trigram index serves it on PostgreSQL (migration 0003).
+    search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
     email = models.EmailField(_("e-mail"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
     active = models.BooleanField(_("active"), default=True)
@@ -32,24 +44,37 @@ class Client(models.Model):
         return f"{self.number} — {self.name}"
 
     def save(self, *args, **kwargs):
-        self.phone_digits = national_digits(self.phone)
+        self.phone_digits = phone_key(self.phone)[: self._meta.get_field("phone_digits").max_length]
+        self.search_text = self.build_search_text()
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "phone" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "phone_digits"}
+        if update_fields is not None and CLIENT_SEARCHED_FIELDS & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "phone_digits", "search_text"}
         super().save(*args, **kwargs)
+
+    def build_search_text(self) -> str:
+        sites = self.sites.values_list("search_text", flat=True) if self.pk else []
+        return client_search_text(self, sites)
+
+    @classmethod
+    def refresh_search_text(cls, pk: int) -> None:
+        """After one of its sites changed (the sites' signals below)."""
+        client = cls.objects.filter(pk=pk).first()
+        if client is not None:
+            cls.objects.filter(pk=pk).update(search_text=client.build_search_text())
 
     @property
     def full_address(self) -> str:
         return format_address(self.address, self.postal_code, self.city)
 
 
-def national_digits(phone: str) -> str:
-    digits = "".join(ch for ch in phone if ch.isdigit())
-    if digits.startswith("0033"):
-        digits = digits[2:]
-    if digits.startswith("33") and len(digits) == 11:
-        digits = "0" + digits[2:]
-    return digits
+def client_search_text(client, site_texts) -> str:
+    """Also used by migration 0002 on historical models: plain attributes only."""
+    own = search_text(client.name, client.number, client.city, client.postal_code, client.phone)
+    return " ".join(filter(None, (own, *site_texts)))
+
+
+def site_search_text(site) -> str:
+    return search_text(site.label, site.postal_code, site.city, site.contact_phone)
 
 
 def format_address(street: str, postal_code: str, city: str) -> str:
@@ -68,6 +93,8 @@ class Site(models.Model):
     access_notes = models.TextField(_("access notes"), blank=True)
     contact_name = models.CharField(_("on-site contact"), max_length=120, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    # Label, postal code, city and contact phone, normalised; also part of the client's.
+    search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["client__name", "label"]
@@ -77,9 +104,35 @@ class Site(models.Model):
     def __str__(self) -> str:
         return f"{self.label} ({self.city})" if self.city else self.label
 
+    def save(self, *args, **kwargs):
+        self.search_text = self.build_search_text()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        site = super().from_db(db, field_names, values)
+        site._loaded_client_id = site.__dict__.get("client_id")  # moved to another client?
+        return site
+
+    def build_search_text(self) -> str:
+        return site_search_text(self)
+
     @property
     def full_address(self) -> str:
         return format_address(self.address, self.postal_code, self.city)
+
+
+@receiver(post_save, sender=Site)
+@receiver(post_delete, sender=Site)
+def _site_changed(sender, instance: Site, **kwargs) -> None:
+    """A site's words are part of its client's search text (also on the admin's bulk delete);
+    a site moved to another client leaves its former client's text too."""
+    for client_id in {instance.client_id, getattr(instance, "_loaded_client_id", None)} - {None}:
+        Client.refresh_search_text(client_id)
+    instance._loaded_client_id = instance.client_id
 
 
 class Contract(models.Model):

@@ -16,6 +16,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from signature_pad.fields import SignaturePadField
 
+from clients.search import search_text
+
 
 class Status(models.TextChoices):
     NEW = "new", _("New")
@@ -224,6 +226,11 @@ class Intervention(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    # Number and object, normalised (clients/search.py) for the list's free search, which also
+    # reads the client's `search_text`. Written by save(); both sources are set at creation, so
+    # it never moves afterwards (frozen with the rest once signed). GIN trigram index on
+    # PostgreSQL (migration 0013).
+    search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-requested_at"]
@@ -255,6 +262,13 @@ class Intervention(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} — {self.client.name}"
+
+    def save(self, *args, **kwargs):
+        self.search_text = search_text(self.number, self.object)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"number", "object"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
 
     def clean(self):
         errors = {}

@@ -85,6 +85,18 @@ CLIENTS = [
         "email": "pharmacie.parc@example.fr",
         "notes": "",
     },
+    {
+        # Found by « emilie », « atelier d'emilie » or « 04 78 12 34 56 »: the search ignores
+        # accents, case, punctuation and the form of the phone number (clients/search.py).
+        "number": "CLI-00006",
+        "name": "L'Atelier d'Émilie & Fils",
+        "address": "41 quai Pierre-Scize",
+        "postal_code": "69009",
+        "city": "Lyon",
+        "phone": "+33 4 78 12 34 56",
+        "email": "bonjour@atelier-emilie.example",
+        "notes": "Encadrement et restauration de tableaux.",
+    },
 ]
 
 # Each site belongs to `client` (a client number) and is matched by its label.
@@ -148,6 +160,16 @@ SITES = [
         "access_notes": "",
         "contact_name": "Mme Garnier",
         "contact_phone": "04 78 24 55 81",
+    },
+    {
+        "client": "CLI-00006",
+        "label": "Atelier",
+        "address": "41 quai Pierre-Scize",
+        "postal_code": "69009",
+        "city": "Lyon",
+        "access_notes": "Sonner à l'atelier, au fond de la cour.",
+        "contact_name": "Émilie Rousseau",
+        "contact_phone": "06 23 45 67 81",
     },
 ]
 

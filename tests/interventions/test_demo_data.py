@@ -3,6 +3,7 @@ import io
 from django.core.management import call_command
 
 from clients.models import Client, Contract, Equipment, Site
+from clients.selectors import client_search
 from interventions.models import Intervention, InterventionEvent, Part, Status
 
 
@@ -29,3 +30,15 @@ def test_demo_logins_work(client, db):
     call_command("demo_data", stdout=io.StringIO())
     assert client.login(username="karim", password="demo1234")
     assert client.get("/", follow=True).redirect_chain[-1][0] == "/interventions/mine/"
+
+
+def test_demo_clients_are_found_without_accents_or_by_any_phone_form(db):
+    call_command("demo_data", stdout=io.StringIO())
+    for query, number in (
+        ("emilie", "CLI-00006"),
+        ("04 78 12 34 56", "CLI-00006"),
+        ("ecole jaures", "CLI-00003"),
+        ("lefevre", "CLI-00004"),
+        ("+33 4 78 24 55 81", "CLI-00005"),
+    ):
+        assert [c.number for c in client_search(query)] == [number], query
