@@ -9,15 +9,15 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
-from django.utils import dateformat, formats, timezone
+from django.utils import dateformat, formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from .amounts import money_display, round_half_up
 from .lines import BillingLine
 
-# Exports are read by French spreadsheets whatever the user's language: decimal comma and
-# day/month/year dates, from the French formats (config/formats/fr).
+# Exports are read by French spreadsheets whatever the user's language: French headers and
+# words, decimal comma and day/month/year dates, from the French formats (config/formats/fr).
 EXPORT_LANGUAGE = "fr"
 
 
@@ -83,10 +83,13 @@ def _cents(value: Decimal) -> Decimal:
 
 def export_rows(lines: Iterable[BillingLine], *, with_costs: bool = True) -> Iterator[list]:
     """The header, then one typed row per line (str, date, Decimal, int), in the order of
-    `export_columns`. Amounts carry two decimals, hours two, km one (rounded half up)."""
-    yes, no = _("yes"), _("no")
+    `export_columns`. Amounts carry two decimals, hours two, km one (rounded half up).
+    In French whoever downloads it (`EXPORT_LANGUAGE`): the words are made here, once."""
+    with translation.override(EXPORT_LANGUAGE):
+        yes, no = _("yes"), _("no")
+        header = export_header(with_costs=with_costs)
     tz = timezone.get_current_timezone()
-    yield export_header(with_costs=with_costs)
+    yield header
     for line in lines:
         a = line.amounts
         signed = line.signed_at.astimezone(tz).date() if line.signed_at else None

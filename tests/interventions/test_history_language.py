@@ -6,8 +6,11 @@ the French page is all French, the English page all English. Only what people ty
 reasons, notes, names) is shown as typed: the scenario types neutral references.
 """
 
+import csv
 import datetime
+import io
 import re
+import subprocess
 from decimal import Decimal
 from html import unescape
 from zoneinfo import ZoneInfo
@@ -16,12 +19,14 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
+from openpyxl import load_workbook
 
 from clients.models import Contract
 from interventions import roles, services
 from interventions.models import InterventionEvent, Status
 from interventions.services import amendments
 from tests.factories import ContractFactory, UserFactory, make_intervention
+from tests.interventions import billing_helpers
 from tests.interventions.tablet_helpers import drawn_signature, shown
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -325,3 +330,36 @@ def test_the_admin_says_what_happened_in_its_readers_language(client, people):
         inline = client.get(reverse("admin:interventions_intervention_change", args=[job.pk]))
         for response in (listed, shown, inline):
             assert words in response.content.decode()
+
+
+# --- what is issued or exported stays French, whoever asks ---------------------------------
+
+
+def test_the_signed_pdf_is_french_when_an_english_speaker_signs(billed_then_unbilled, tmp_path):
+    job, _child = billed_then_unbilled
+    path = tmp_path / "report.pdf"
+    path.write_bytes(job.signed_report.pdf.read())
+    out = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True)
+    text = " ".join(out.stdout.split())
+    assert "Nom du technicien : John Smith" in text
+    assert "Technician" not in text and "Customer" not in text
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_the_billing_export_is_french_for_an_english_reader(client, people, fmt):
+    job = billing_helpers.signed_intervention(people["john"])
+    client.force_login(people["mary"])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert 'lang="en"' in client.get(reverse("interventions-billing")).content.decode()
+    response = client.get(reverse("interventions-billing-export", args=[fmt]))
+    content = b"".join(response.streaming_content)
+    if fmt == "csv":
+        rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig")), delimiter=";"))
+    else:
+        book = load_workbook(io.BytesIO(content), read_only=True)
+        rows = [list(row) for row in book.active.iter_rows(values_only=True)]
+    header, row = rows[0], rows[1]
+    assert header[:3] == ["Numéro", "Signée le", "Facturée le"]
+    assert header[-2:] == ["Prix de revient", "Marge"]
+    assert row[0] == job.number
+    assert (row[12], row[13], row[14]) == ("oui", "oui", "oui")
