@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from .history import event_line
 from .models import Intervention, InterventionEvent, Part, PartUsed, Visit
 
 
@@ -35,11 +37,19 @@ class PartUsedInline(ReadOnlyInline):
     model = PartUsed
 
 
-class EventInline(admin.TabularInline):
+class EventMessage:
+    @admin.display(description=_("what happened"))
+    def message(self, event: InterventionEvent) -> str:
+        """The words of the history page, in the reader's language (`history.event_line`)."""
+        return event_line(event).change
+
+
+class EventInline(EventMessage, admin.TabularInline):
     model = InterventionEvent
     extra = 0
     can_delete = False
-    readonly_fields = ["kind", "actor", "at", "from_status", "to_status", "note", "data"]
+    fields = ["kind", "code", "message", "actor", "at", "note", "data"]
+    readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -90,9 +100,10 @@ class InterventionAdmin(admin.ModelAdmin):
 
 
 @admin.register(InterventionEvent)
-class InterventionEventAdmin(admin.ModelAdmin):
-    list_display = ["intervention", "kind", "actor", "at", "from_status", "to_status"]
-    list_filter = ["kind", "to_status"]
+class InterventionEventAdmin(EventMessage, admin.ModelAdmin):
+    list_display = ["intervention", "kind", "message", "actor", "at"]
+    readonly_fields = ["message"]
+    list_filter = ["kind", "code", "to_status"]
     search_fields = ["intervention__number", "note"]
 
     def has_add_permission(self, request):

@@ -450,6 +450,40 @@ class InterventionEvent(models.Model):
         BILLING = "billing", _("Billing")
         NOTE = "note", _("Note")
 
+    class Code(models.TextChoices):
+        """What happened, stable and language-free: the history says it in the reader's
+        language from the code and `data` (interventions/history.py). The codes named like a
+        kind say no more than the kind (events of an unknown shape, from before the codes)."""
+
+        CREATED = "created", _("Created")
+        STATUS = "status", _("Status change")
+        ASSIGNED = "assigned", _("Assignment")
+        HANDOVER = "handover", _("Handover")
+        VISIT = "visit", _("Visit")
+        VISIT_ARRIVED = "visit_arrived", _("Arrival on site")
+        VISIT_DEPARTED = "visit_departed", _("Departure")
+        VISIT_CORRECTED = "visit_corrected", _("Visit corrected")
+        REPORT = "report", _("Report updated")
+        RESOLVED = "resolved", _("Resolved")
+        OUT_OF_CONDITIONS = "out_of_conditions", _("Outside the contract's conditions")
+        WITHIN_CONDITIONS = "within_conditions", _("Within the contract's conditions")
+        SIGNATURE = "signature", _("Signature")
+        TECHNICIAN_SIGNED = "technician_signed", _("Technician's signature")
+        CUSTOMER_SIGNED = "customer_signed", _("Customer's signature")
+        AMENDMENT_SIGNED = "amendment_signed", _("Amendment signed")
+        LINKED = "linked", _("Linked intervention")
+        ADDITIONAL_REQUEST = "additional_request", _("Other request from the customer")
+        FOLLOW_UP = "follow_up", _("Follow-up")
+        BILLING = "billing", _("Billing")
+        BILLING_OVERRIDE = "billing_override", _("Billing decision")
+        AMENDMENT_REQUESTED = "amendment_requested", _("Amendment requested")
+        BILLED = "billed", _("Marked as billed")
+        UNBILLED = "unbilled", _("Marked as not billed")
+        NOTE = "note", _("Note")
+        CONTRACT_CHOSEN = "contract_chosen", _("Contract chosen")
+        CONTRACT_NONE = "contract_none", _("No contract")
+        PART_REMOVED = "part_removed", _("Part removed")
+
     intervention = models.ForeignKey(
         Intervention,
         on_delete=models.CASCADE,
@@ -457,6 +491,8 @@ class InterventionEvent(models.Model):
         verbose_name=_("intervention"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    # Empty on an event written without one: read as the code named like its kind.
+    code = models.CharField(_("event"), max_length=30, choices=Code.choices, blank=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -468,8 +504,10 @@ class InterventionEvent(models.Model):
     at = models.DateTimeField(_("at"), default=timezone.now)
     from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=Status.choices, blank=True)
+    # Only what a person typed (a reason, a handover note, the object): never generated words,
+    # which would stay in the writer's language.
     note = models.TextField(_("note"), blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    data = models.JSONField(default=dict, blank=True)  # the code's facts (ids, flags, ISO dates)
 
     class Meta:
         ordering = ["at", "pk"]

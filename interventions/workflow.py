@@ -88,6 +88,7 @@ def transition(
         InterventionEvent.objects.create(
             intervention=locked,
             kind=InterventionEvent.Kind.STATUS,
+            code=InterventionEvent.Code.STATUS,
             actor=actor,
             from_status=current,
             to_status=to,

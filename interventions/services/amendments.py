@@ -113,9 +113,9 @@ def amendment_request(
         InterventionEvent.objects.create(
             intervention=locked,
             kind=InterventionEvent.Kind.BILLING,
+            code=InterventionEvent.Code.AMENDMENT_REQUESTED,
             actor=actor,
-            note=_("Amendment no. %(version)s requested: %(reason)s")
-            % {"version": version, "reason": reason},
+            note=reason,
             data={"amendment": version, "changes": recorded},
         )
     return amendment
@@ -208,11 +208,11 @@ def amendment_sign(
             InterventionEvent.objects.create(
                 intervention=locked,
                 kind=InterventionEvent.Kind.SIGNATURE,
+                code=InterventionEvent.Code.AMENDMENT_SIGNED,
                 actor=actor,
-                note=_("Amendment no. %(version)s signed by the customer: %(name)s")
-                % {"version": pending.version, "name": signatory_name},
                 data={
                     "amendment": pending.version,
+                    "name": signatory_name,
                     "sha256": pending.sha256,
                     "changes": pending.changes,
                 },

@@ -107,6 +107,7 @@ def billing_override(
         InterventionEvent.objects.create(
             intervention=locked,
             kind=InterventionEvent.Kind.BILLING,
+            code=InterventionEvent.Code.BILLING_OVERRIDE,
             actor=actor,
             note=reason,
             data={
@@ -139,7 +140,6 @@ def interventions_mark_billed(*, pks: list[int], actor) -> list[Intervention]:
                 Status.BILLED,
                 actor=actor,
                 expected_from=Status.SIGNED,
-                note=_("Billed"),
             )
             amounts = compute_amounts(
                 facts_for(locked),
@@ -149,8 +149,8 @@ def interventions_mark_billed(*, pks: list[int], actor) -> list[Intervention]:
             InterventionEvent.objects.create(
                 intervention=locked,
                 kind=InterventionEvent.Kind.BILLING,
+                code=InterventionEvent.Code.BILLED,
                 actor=actor,
-                note=_("Marked as billed."),
                 data={
                     "billed": True,
                     "total_excl_vat": str(amounts.total_excl_vat),
@@ -169,6 +169,7 @@ def intervention_unbill(*, intervention: Intervention, actor, reason: str) -> In
     InterventionEvent.objects.create(
         intervention=locked,
         kind=InterventionEvent.Kind.BILLING,
+        code=InterventionEvent.Code.UNBILLED,
         actor=actor,
         note=reason.strip(),
         data={"billed": False},

@@ -38,6 +38,7 @@ def intervention_assign(
         InterventionEvent.objects.create(
             intervention=locked,
             kind=InterventionEvent.Kind.ASSIGNED,
+            code=InterventionEvent.Code.ASSIGNED,
             actor=actor,
             note=note,
             data={**person_data(previous, "from"), **person_data(technician, "to")},
@@ -72,6 +73,7 @@ def intervention_handover(
         InterventionEvent.objects.create(
             intervention=locked,
             kind=InterventionEvent.Kind.HANDOVER,
+            code=InterventionEvent.Code.HANDOVER,
             actor=actor,
             note=note.strip(),
             data={**person_data(previous, "from"), **person_data(to_technician, "to")},

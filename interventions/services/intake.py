@@ -169,6 +169,7 @@ def intervention_create(
         InterventionEvent.objects.create(
             intervention=intervention,
             kind=InterventionEvent.Kind.CREATED,
+            code=InterventionEvent.Code.CREATED,
             actor=actor,
             to_status=intervention.status,
             note=intervention.object,
@@ -223,14 +224,14 @@ def intervention_contract_choose(
         locked.deadline_at = _deadline(locked.requested_at, contract, locked.channel)
         locked.full_clean()
         locked.save(update_fields=[*entitlement, "deadline_at", "updated_at"])
+        if contract:
+            code = InterventionEvent.Code.CONTRACT_CHOSEN
+            data = {"from": previous, "contract": contract.number, "contract_kind": contract.kind}
+        else:
+            code = InterventionEvent.Code.CONTRACT_NONE
+            data = {"from": previous, "contract": None}
         InterventionEvent.objects.create(
-            intervention=locked,
-            kind=InterventionEvent.Kind.NOTE,
-            actor=actor,
-            note=_("Contract chosen: %(contract)s.") % {"contract": contract}
-            if contract
-            else _("No contract: everything will be billed."),
-            data={"from": previous, "contract": contract.number if contract else None},
+            intervention=locked, kind=InterventionEvent.Kind.NOTE, code=code, actor=actor, data=data
         )
     return locked
 

@@ -106,8 +106,8 @@ def report_sign_technician(
         InterventionEvent.objects.create(
             intervention=locked,
             kind=InterventionEvent.Kind.SIGNATURE,
+            code=InterventionEvent.Code.TECHNICIAN_SIGNED,
             actor=actor,
-            note=_("Technician's signature"),
         )
     return signature
 
@@ -169,9 +169,9 @@ def report_sign_customer(
         InterventionEvent.objects.create(
             intervention=intervention,
             kind=InterventionEvent.Kind.SIGNATURE,
+            code=InterventionEvent.Code.CUSTOMER_SIGNED,
             actor=actor,
-            note=_("Signed by the customer: %(name)s") % {"name": signatory_name},
-            data={"sha256": report.sha256},
+            data={"sha256": report.sha256, "name": signatory_name},
         )
     return report
 

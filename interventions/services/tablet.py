@@ -89,6 +89,7 @@ def visit_record(
         InterventionEvent.objects.create(
             intervention=locked,
             kind=InterventionEvent.Kind.VISIT,
+            code=InterventionEvent.Code.VISIT_ARRIVED,
             actor=actor or technician,
             data={"visit": visit.pk, "arrived_at": arrived_at.isoformat()},
         )
@@ -170,6 +171,7 @@ def visit_depart(
         InterventionEvent.objects.create(
             intervention=locked,
             kind=InterventionEvent.Kind.VISIT,
+            code=InterventionEvent.Code.VISIT_DEPARTED,
             actor=actor,
             data={"visit": visit.pk, "left_at": visit.left_at.isoformat()},
         )
@@ -200,8 +202,8 @@ def visit_update(
         InterventionEvent.objects.create(
             intervention=locked,
             kind=InterventionEvent.Kind.VISIT,
+            code=InterventionEvent.Code.VISIT_CORRECTED,
             actor=actor,
-            note=_("Visit corrected"),
             data={
                 "visit": visit.pk,
                 "before": before,
@@ -254,8 +256,13 @@ def part_remove(*, part_used: PartUsed, actor) -> None:
         InterventionEvent.objects.create(
             intervention=locked,
             kind=InterventionEvent.Kind.NOTE,
+            code=InterventionEvent.Code.PART_REMOVED,
             actor=actor,
-            note=_("Part removed: %(part)s") % {"part": str(part_used)},
+            data={
+                "quantity": str(part_used.quantity),
+                "reference": part_used.reference,
+                "description": part_used.description,
+            },
         )
         PartUsed.objects.filter(pk=part_used.pk).delete()
 
@@ -279,6 +286,7 @@ def intervention_additional_request(
         InterventionEvent.objects.create(
             intervention=intervention,
             kind=InterventionEvent.Kind.LINKED,
+            code=InterventionEvent.Code.ADDITIONAL_REQUEST,
             actor=actor,
             note=child.object,
             data={"child": child.number, "relation": Relation.ADDITIONAL_REQUEST.value},
@@ -300,8 +308,8 @@ def intervention_resolve(
         InterventionEvent.objects.create(
             intervention=locked,
             kind=InterventionEvent.Kind.REPORT,
+            code=InterventionEvent.Code.RESOLVED,
             actor=actor,
-            note=str(Outcome.RESOLVED.label),
             data={"outcome": Outcome.RESOLVED.value, "resolved_at": locked.resolved_at.isoformat()},
         )
     return locked
@@ -334,6 +342,7 @@ def intervention_follow_up(*, intervention: Intervention, actor, reason: str) ->
         InterventionEvent.objects.create(
             intervention=locked,
             kind=InterventionEvent.Kind.LINKED,
+            code=InterventionEvent.Code.FOLLOW_UP,
             actor=actor,
             note=reason.strip(),
             data={"child": child.number, "relation": Relation.FOLLOW_UP.value},
@@ -362,10 +371,11 @@ def out_of_conditions_record(
         InterventionEvent.objects.create(
             intervention=locked,
             kind=InterventionEvent.Kind.REPORT,
-            actor=actor,
-            note=(_("Outside the contract's conditions: %(note)s") % {"note": note})
+            code=InterventionEvent.Code.OUT_OF_CONDITIONS
             if out_of_conditions
-            else _("Within the contract's conditions."),
+            else InterventionEvent.Code.WITHIN_CONDITIONS,
+            actor=actor,
+            note=locked.out_of_conditions_note,
             data={"out_of_conditions": out_of_conditions},
         )
     intervention.refresh_from_db()

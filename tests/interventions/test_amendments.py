@@ -358,6 +358,7 @@ def test_amendment_sign_is_atomic_when_the_last_write_fails(
 
     class Broken:
         Kind = InterventionEvent.Kind
+        Code = InterventionEvent.Code
 
         class objects:  # noqa: N801 - stands in for the model manager
             @staticmethod

@@ -173,7 +173,7 @@ def test_technician_cannot_correct_another_technicians_visit(julie, handed_over)
         services.visit_depart(visit=visit, actor=julie)
     visit.refresh_from_db()
     assert visit.travel_km == Decimal("12.0")
-    assert not InterventionEvent.objects.filter(kind="visit", note="Passage corrigé").exists()
+    assert not InterventionEvent.objects.filter(code="visit_corrected").exists()
 
 
 @pytest.mark.parametrize("who", ["karim", "manager", "dispatcher"])

@@ -336,7 +336,11 @@ def test_dispatcher_chooses_the_contract_of_an_other_request(
     assert child.deadline_at == response_deadline(child.requested_at, 4)
     event = child.events.get(kind=InterventionEvent.Kind.NOTE)
     assert event.actor == dispatcher
-    assert event.data == {"from": "ASSIST-2026-2", "contract": "CLE-2026-7"}
+    assert event.data == {
+        "from": "ASSIST-2026-2",
+        "contract": "CLE-2026-7",
+        "contract_kind": "turnkey",
+    }
     client.post(reverse("interventions-contract", args=[child.pk]), {"contract": "none"})
     child.refresh_from_db()
     assert child.contract is None and child.deadline_at is None and not child.under_contract

@@ -69,7 +69,7 @@ def test_correcting_a_visit_recomputes_the_first_arrival(technician):
     )
     job.refresh_from_db()
     assert job.first_arrival_at == earlier
-    assert job.events.filter(kind=InterventionEvent.Kind.VISIT, note="Passage corrigé").exists()
+    assert job.events.filter(code=InterventionEvent.Code.VISIT_CORRECTED).exists()
 
 
 def test_correcting_a_visit_refuses_a_departure_before_the_arrival(technician):
