@@ -105,7 +105,15 @@ def htmx_settled(page):
 
 AXE_SOURCE = (Path(__file__).resolve().parent / "assets" / "axe.min.js").read_text()
 BLOCKING_IMPACTS = ("serious", "critical")
+# Transitions first run to their end (a button still fading to its hover colour, a menu still
+# fading in would be measured half-way); endless animations (spinners) are not waited for.
 _AXE_RUN = """async impacts => {
+    const finite = document.getAnimations().filter(
+        a => a.effect && a.effect.getComputedTiming().endTime !== Infinity);
+    await Promise.race([
+        Promise.all(finite.map(a => a.finished.catch(() => null))),
+        new Promise(resolve => setTimeout(resolve, 2000)),
+    ]);
     const result = await axe.run(document, {resultTypes: ['violations']});
     return result.violations.filter(v => impacts.includes(v.impact)).map(v => ({
         id: v.id, impact: v.impact, help: v.help,

@@ -136,7 +136,6 @@ class Audit:
             expect(page.locator("#mainnav")).to_have_class(re.compile(r"\bshow\b"))
         page.get_by_test_id("current-user").click()
         expect(page.locator(".account-menu")).to_be_visible()
-        page.wait_for_timeout(400)  # the menu's fade: colours are measured once it is opaque
         self.check(f"{label} (menus open)")
 
     def assert_clean(self):
