@@ -1,7 +1,12 @@
-"""Browser tests: Debian's Chromium driven by Playwright (never `playwright install`)."""
+"""Browser tests: Debian's Chromium driven by Playwright (never `playwright install`).
 
+Every page a browser test visits is also checked by axe-core (tests/e2e/assets/axe.min.js):
+a serious or critical accessibility violation fails the test, see `axe_audit`."""
+
+import functools
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -94,3 +99,182 @@ def htmx_settled(page):
     page.wait_for_function(
         "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
     )
+
+
+# --- axe-core on every page the browser tests visit --------------------------------------------
+
+AXE_SOURCE = (Path(__file__).resolve().parent / "assets" / "axe.min.js").read_text()
+BLOCKING_IMPACTS = ("serious", "critical")
+# Transitions first run to their end (a button still fading to its hover colour, a menu still
+# fading in would be measured half-way); endless animations (spinners) are not waited for.
+_AXE_RUN = """async impacts => {
+    const finite = document.getAnimations().filter(
+        a => a.effect && a.effect.getComputedTiming().endTime !== Infinity);
+    await Promise.race([
+        Promise.all(finite.map(a => a.finished.catch(() => null))),
+        new Promise(resolve => setTimeout(resolve, 2000)),
+    ]);
+    const result = await axe.run(document, {resultTypes: ['violations']});
+    return result.violations.filter(v => impacts.includes(v.impact)).map(v => ({
+        id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.map(n => ({
+            target: n.target.map(t => Array.isArray(t) ? t.join(' >> ') : t).join(' '),
+            summary: (n.failureSummary || '').split('\\n').slice(1).join(' ').trim(),
+        })),
+    }));
+}"""
+# What a page must be to be audited, and whether this document was audited at this width.
+_AXE_PENDING = """() => {
+    if (!/^https?:$/.test(location.protocol) || document.contentType !== 'text/html') return null;
+    if ((window.__axeAudited || []).includes(window.innerWidth)) return null;
+    return document.readyState;
+}"""
+_AXE_DONE = "() => { (window.__axeAudited = window.__axeAudited || []).push(window.innerWidth); }"
+
+
+def axe_violations(page) -> list[dict]:
+    """The serious and critical axe-core violations of the page as it is now: rule id, impact,
+    help text and the offending nodes (CSS selector and axe's failure summary)."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_SOURCE)
+    return page.evaluate(_AXE_RUN, list(BLOCKING_IMPACTS))
+
+
+def format_violations(violations, where="") -> str:
+    lines = []
+    for violation in violations:
+        lines.append(f"{where}{violation['id']} [{violation['impact']}] {violation['help']}")
+        lines.extend(f"    {n['target']}: {n['summary']}" for n in violation["nodes"])
+    return "\n".join(lines)
+
+
+class AxeAudit:
+    """The violations found on the pages one test visited.
+
+    Playwright's sync API cannot run page code from an event listener while a navigation is
+    held, so the audit runs at safe points instead: before every action that may leave or
+    change the document (goto, click, tap, fill, screenshot, viewport change, closing…), after
+    every call that lands on a new one (goto, reload, wait_for_url), and at the end of the test
+    on every page still open. Each document is audited once per viewport width, as loaded
+    (before its first action); a document the test never acts on is audited at the end."""
+
+    def __init__(self):
+        self.found: dict[tuple, dict] = {}
+        self.pages: list = []
+        self.busy = threading.local()
+
+    def audit(self, page) -> None:
+        if getattr(self.busy, "on", False) or page.is_closed():
+            return
+        self.busy.on = True
+        try:
+            if page not in self.pages:
+                self.pages.append(page)
+            state = page.evaluate(_AXE_PENDING)
+            if state is None:
+                return
+            if state != "complete":
+                page.wait_for_load_state("load")
+            url, width = page.url, page.viewport_size["width"] if page.viewport_size else 0
+            violations = axe_violations(page)
+            page.evaluate(_AXE_DONE)
+        except Exception as error:
+            # The document went away under the audit (a navigation that the last action started
+            # has committed): the next safe point audits the new one.
+            if "destroyed" in str(error) or "navigat" in str(error) or "closed" in str(error):
+                return
+            raise
+        finally:
+            self.busy.on = False
+        path = url.split("//", 1)[-1].split("/", 1)[-1]
+        for violation in violations:
+            for node in violation["nodes"]:
+                key = (path, violation["id"], node["target"])
+                self.found.setdefault(key, {**violation, "nodes": [node], "at": (path, width)})
+
+    def audit_open_pages(self) -> None:
+        for page in list(self.pages):
+            for other in [page, *page.context.pages]:
+                self.audit(other)
+
+    def report(self) -> str:
+        lines = []
+        for violation in self.found.values():
+            path, width = violation["at"]
+            lines.append(format_violations([violation], where=f"/{path} ({width} px) "))
+        return "\n".join(lines)
+
+
+_current_audit: list[AxeAudit] = []
+
+
+def _audited(method, *, before=True, after=False, page_of=lambda target: target):
+    @functools.wraps(method)
+    def wrapper(target, *args, **kwargs):
+        audit = _current_audit[-1] if _current_audit else None
+        if audit is not None and before:
+            for page in _pages_of(page_of(target)):
+                audit.audit(page)
+        result = method(target, *args, **kwargs)
+        if audit is not None and after:
+            for page in _pages_of(page_of(target)):
+                audit.audit(page)
+        return result
+
+    return wrapper
+
+
+def _pages_of(target):
+    return target if isinstance(target, list) else [target]
+
+
+_ACTIONS = [
+    *("click", "dblclick", "tap", "fill", "type", "press", "press_sequentially"),
+    *("check", "uncheck", "set_checked", "select_option", "set_input_files", "dispatch_event"),
+    "screenshot",
+]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _axe_hooks():
+    from playwright.sync_api import BrowserContext, Locator, Page
+
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [*_ACTIONS, "set_viewport_size", "close"]:
+            if hasattr(Page, name):
+                patch.setattr(Page, name, _audited(getattr(Page, name)))
+        for name in ("goto", "reload", "go_back", "go_forward"):
+            patch.setattr(Page, name, _audited(getattr(Page, name), after=True))
+        patch.setattr(Page, "wait_for_url", _audited(Page.wait_for_url, before=False, after=True))
+        for name in [*_ACTIONS, "drag_to", "clear"]:
+            patch.setattr(
+                Locator, name, _audited(getattr(Locator, name), page_of=lambda loc: loc.page)
+            )
+        patch.setattr(
+            BrowserContext, "close", _audited(BrowserContext.close, page_of=lambda c: c.pages)
+        )
+        yield
+
+
+@pytest.fixture(autouse=True)
+def axe_audit():
+    """The accessibility audit of this test's pages (checked when the test body ends)."""
+    audit = AxeAudit()
+    _current_audit.append(audit)
+    yield audit
+    _current_audit.remove(audit)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    result = yield
+    audit = item.funcargs.get("axe_audit")
+    if audit is not None:
+        audit.audit_open_pages()
+        if audit.found:
+            pytest.fail(
+                f"axe-core: {len(audit.found)} serious or critical accessibility violation(s) "
+                f"on the pages this test visited:\n{audit.report()}",
+                pytrace=False,
+            )
+    return result
