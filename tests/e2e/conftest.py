@@ -81,6 +81,18 @@ def tablet_page(browser, live_server, playwright):
     context.close()
 
 
+@pytest.fixture
+def tablet(browser, live_server):
+    """A 768 × 1024 touch tablet (portrait)."""
+    context = browser.new_context(
+        viewport={"width": 768, "height": 1024}, has_touch=True, is_mobile=True, locale="fr-FR"
+    )
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
 def login(page, live_server, username, password):
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("Nom d’utilisateur").fill(username)

@@ -4,7 +4,6 @@ asks for a reason."""
 
 import datetime
 
-import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -14,18 +13,6 @@ from tests.e2e.conftest import login, screenshot
 from tests.factories import ClientFactory, UserFactory, make_intervention
 
 PASSWORD = "secret-pass-123"
-
-
-@pytest.fixture
-def tablet(browser, live_server):
-    """A 768 × 1024 touch tablet."""
-    context = browser.new_context(
-        viewport={"width": 768, "height": 1024}, has_touch=True, is_mobile=True, locale="fr-FR"
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
 
 
 def test_receiving_technician_reads_the_handover_note_on_the_tablet(browser, tablet, live_server):

@@ -4,7 +4,6 @@ technician worked on the job; the French reader reads it in French, the English 
 import datetime
 from decimal import Decimal
 
-import pytest
 from django.utils import timezone, translation
 from playwright.sync_api import expect
 
@@ -14,17 +13,6 @@ from tests.e2e.conftest import login, screenshot
 from tests.factories import ClientFactory, UserFactory, make_intervention
 
 PASSWORD = "secret-pass-123"
-
-
-@pytest.fixture
-def tablet(browser, live_server):
-    context = browser.new_context(
-        viewport={"width": 768, "height": 1024}, has_touch=True, is_mobile=True, locale="fr-FR"
-    )
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
 
 
 def test_history_reads_in_the_readers_language(tablet, live_server):

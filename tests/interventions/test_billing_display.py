@@ -12,25 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from interventions import billing, services, stats
-from interventions.models import BillingRates
 from tests.factories import make_intervention
 
 from .billing_helpers import covered_equipment, signed_intervention
-
-
-@pytest.fixture
-def rates(db):
-    return BillingRates.objects.update_or_create(
-        pk=1,
-        defaults={
-            "hourly_rate": Decimal("60"),
-            "travel_per_km": Decimal("0.50"),
-            "travel_flat_fee": Decimal("15"),
-            "vat_rate": Decimal("20"),
-            "internal_hourly_cost": Decimal("30"),
-            "vehicle_cost_per_km": Decimal("0.40"),
-        },
-    )[0]
 
 
 def _text(html: str) -> str:

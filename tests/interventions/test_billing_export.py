@@ -11,7 +11,6 @@ from openpyxl import load_workbook
 
 from interventions import billing
 from interventions.models import (
-    BillingRates,
     ContractRates,
     InterventionEvent,
     ReportFigures,
@@ -21,21 +20,6 @@ from tests.factories import PartFactory
 
 from .billing_helpers import covered_equipment, signed_intervention
 from .integrity_helpers import triggers_off
-
-
-@pytest.fixture
-def rates(db):
-    return BillingRates.objects.update_or_create(
-        pk=1,
-        defaults={
-            "hourly_rate": Decimal("60"),
-            "travel_per_km": Decimal("0.50"),
-            "travel_flat_fee": Decimal("15"),
-            "vat_rate": Decimal("20"),
-            "internal_hourly_cost": Decimal("30"),
-            "vehicle_cost_per_km": Decimal("0.40"),
-        },
-    )[0]
 
 
 def today_filters():
