@@ -1,5 +1,7 @@
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
+from django.test import override_settings
 
 from interventions import roles
 from tests.factories import UserFactory
@@ -45,6 +47,16 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_without_collectstatic():
+    """With DEBUG off the settings name static files by their hash (`collectstatic`'s
+    manifest, `make serve`); the tests run without it. tests/test_serve.py checks the real
+    thing in a gunicorn process."""
+    staticfiles = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    with override_settings(STORAGES={**django_settings.STORAGES, "staticfiles": staticfiles}):
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)
