@@ -170,6 +170,13 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
         SESSION_COOKIE_SECURE="0",
         CSRF_COOKIE_SECURE="0",
     )
+    # DEBUG off names static files by their hash: collectstatic's manifest must exist.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
     gunicorn = ROOT / ".venv" / "bin" / "gunicorn"
     proc = subprocess.Popen(
         [
