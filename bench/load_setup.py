@@ -1,11 +1,12 @@
-"""Prepare a COPY of the 100k data for the mixed load (`bench/locustfile.py`): logins with a
-known password, the jobs each virtual user works on, and a marker that tags this run's writes.
+"""Prepare a COPY of the 100k data for the mixed load (`bench/locustfile.py`): a session for
+each virtual user (logged in for the day: the password hash, ~1 s of CPU, is not what the load
+measures), the jobs each works on, and a marker that tags this run's writes.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/copy_100k .venv/bin/python bench/load_setup.py
 
-Writes bench/.load.json (read by the locustfile and by `bench/load_check.py`). It sets the
-password of `ld-dispatch` and of eight technicians and creates `ld-manager`: never run it on
-production data.
+Writes bench/.load.json (read by the locustfile and by `bench/load_check.py`). It creates
+`ld-manager` and sessions in the database: never run it on production data. gunicorn must run
+with the same SECRET_KEY (the session's authentication hash depends on it).
 """
 
 import json
@@ -24,29 +25,35 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
+from django.test import Client  # noqa: E402
 
 from clients.models import Equipment  # noqa: E402
 from interventions.models import Intervention, Status  # noqa: E402
-from interventions.roles import GROUP_NAMES, MANAGER  # noqa: E402
+from interventions.roles import DISPATCHER, GROUP_NAMES, MANAGER  # noqa: E402
 
-PASSWORD = "bench-load-2026"
 STATE = Path(__file__).with_name(".load.json")
 TECHNICIANS = 8
+
+
+def session(user) -> str:
+    """A session cookie of `user`, stored in the database like a login's."""
+    client = Client()
+    client.force_login(user)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 
 def main() -> None:
     rng = random.Random(14)
     User = get_user_model()
     dispatcher = User.objects.get(username="ld-dispatch")
-    dispatcher.set_password(PASSWORD)
-    dispatcher.save(update_fields=["password"])
+    # load_data makes the dispatcher the author of the calls, without the role.
+    dispatcher.groups.add(Group.objects.get_or_create(name=GROUP_NAMES[DISPATCHER])[0])
     manager, _created = User.objects.get_or_create(
         username="ld-manager", defaults={"first_name": "Marc", "last_name": "Perrin"}
     )
-    manager.set_password(PASSWORD)
-    manager.save()
     manager.groups.add(Group.objects.get_or_create(name=GROUP_NAMES[MANAGER])[0])
 
     # One job in progress per technician: each virtual technician edits its own report.
@@ -55,9 +62,7 @@ def main() -> None:
         if job.technician_id in seen:
             continue
         seen.add(job.technician_id)
-        job.technician.set_password(PASSWORD)
-        job.technician.save(update_fields=["password"])
-        jobs.append({"username": job.technician.username, "job": job.pk})
+        jobs.append({"session": session(job.technician), "job": job.pk})
         if len(jobs) == TECHNICIANS:
             break
 
@@ -82,9 +87,8 @@ def main() -> None:
     )
     state = {
         "marker": f"LOAD{int(time.time())}",
-        "password": PASSWORD,
-        "dispatcher": dispatcher.username,
-        "manager": manager.username,
+        "dispatchers": [session(dispatcher) for _k in range(5)],
+        "managers": [session(manager) for _k in range(3)],
         "technicians": jobs,
         "signed": signed,
         "open": open_jobs,
