@@ -57,9 +57,9 @@ def test_every_page_sends_the_policy_without_unsafe_inline(client, manager):
     for name in ("login", "interventions-list", "interventions-dashboard"):
         response = client.get(reverse(name))
         policy = response["Content-Security-Policy"]
-        directives = dict(
-            (part.split()[0], part.split()[1:]) for part in policy.split(";") if part.strip()
-        )
+        directives = {
+            part.split()[0]: part.split()[1:] for part in policy.split(";") if part.strip()
+        }
         assert directives["default-src"] == ["'self'"], policy
         assert directives["script-src"] == ["'self'"], policy
         assert directives["style-src"] == ["'self'"], policy

@@ -36,7 +36,9 @@ def run_manage(*args, env=None):
     base = {
         k: v
         for k, v in os.environ.items()
-        if k not in SWITCHES and k not in ("DEBUG", "SECURE_COOKIES", "DJANGO_SETTINGS_MODULE")
+        if k not in SWITCHES
+        and k
+        not in ("DEBUG", "SECURE_COOKIES", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
     }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
