@@ -12,7 +12,9 @@ TEMPLATE_DIRS = [ROOT / "templates", *ROOT.glob("*/templates")]
 # style attribute or <style> element (style-src has no 'unsafe-inline' either), htmx's
 # hx-on (evaluated code) and hx-vals/hx-vars with `js:` (evaluated too).
 INLINE = {
-    "inline <script>": re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I),
+    "inline <script>": re.compile(
+        r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I
+    ),
     "on… handler": re.compile(r"<[^>]*\son[a-z]+\s*=", re.I | re.S),
     "javascript: URL": re.compile(r"javascript:", re.I),
     "style attribute": re.compile(r"<[^>]*\sstyle\s*=", re.I | re.S),
@@ -32,6 +34,7 @@ def test_the_detector_finds_each_kind_of_inline_code():
     assert inline_code("<script>alert(1)</script>") == ["inline <script>"]
     assert inline_code('<script type="module">x()</script>') == ["inline <script>"]
     assert inline_code('<script src="/static/js/a.js"></script>') == []
+    assert inline_code('<script id="d" type="application/json">{"a": 1}</script>') == []
     assert inline_code('<select\n  onchange="this.form.submit()">') == ["on… handler"]
     assert inline_code('<form onsubmit="return false">') == ["on… handler"]
     assert inline_code('<a href="javascript:void(0)">') == ["javascript: URL"]
