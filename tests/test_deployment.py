@@ -4,6 +4,7 @@ docs/reliability.md, « Réglages de production » and « Fichiers »."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -140,3 +141,10 @@ def test_hsts_and_redirect_on_a_request_behind_the_proxy(client, settings):
     secure = client.get(reverse("login"), HTTP_X_FORWARDED_PROTO="https")
     assert secure.status_code == 200
     assert "max-age=31536000" in secure["Strict-Transport-Security"]
+
+
+def test_plain_http_intranet_is_reported_by_check_deploy_for_exactly_the_switches_it_turns_off():
+    """What the README says an intranet in plain HTTP gets from `check --deploy`."""
+    result = run_manage("check", "--deploy", env={"HTTPS": "0"})
+    found = sorted(set(re.findall(r"security\.W\d+", result.stdout + result.stderr)))
+    assert found == ["security.W004", "security.W008", "security.W012", "security.W016"]
