@@ -1,7 +1,7 @@
 """Mixed load of a working day (issue 14): 16 users at once against gunicorn on the 100k copy.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/copy_100k .venv/bin/python bench/load_setup.py
-    (start gunicorn like `make serve` on that database, then:)
+    (start gunicorn like `make serve` on that database, with HTTPS=0 on loopback, then:)
     .venv/bin/locust -f bench/locustfile.py --headless -u 16 -r 16 -t 60s \
         --host http://127.0.0.1:8000 --csv /tmp/load --only-summary
     DATABASE_URL=… .venv/bin/python bench/load_check.py /tmp/load_stats.csv

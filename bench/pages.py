@@ -164,11 +164,8 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
         DEBUG="0",
         ALLOWED_HOSTS="127.0.0.1,localhost",
         DB_CONN_MAX_AGE=env.get("DB_CONN_MAX_AGE", "60"),
-        # Plain HTTP on loopback: the production switches for TLS are turned off here.
-        SECURE_SSL_REDIRECT="0",
-        SECURE_COOKIES="0",
-        SESSION_COOKIE_SECURE="0",
-        CSRF_COOKIE_SECURE="0",
+        # Plain HTTP on loopback: the production TLS switch (README « Configuration ») is off.
+        HTTPS="0",
     )
     # DEBUG off names static files by their hash: collectstatic's manifest must exist.
     subprocess.run(

@@ -1,10 +1,15 @@
 import pytest
-from django.conf import settings as django_settings
+from django.conf import settings
 from django.db import connection
 from django.test import override_settings
 
 from interventions import roles
 from tests.factories import UserFactory
+
+# The suite runs with DEBUG off, so with production's HTTPS defaults (config/settings.py); its
+# test client and live server speak plain HTTP, which the SSL redirect would send to https://.
+# tests/test_deployment.py checks the real defaults in a fresh process and the redirect itself.
+settings.SECURE_SSL_REDIRECT = False
 
 
 @pytest.fixture
@@ -55,7 +60,7 @@ def _static_files_without_collectstatic():
     manifest, `make serve`); the tests run without it. tests/test_serve.py checks the real
     thing in a gunicorn process."""
     staticfiles = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
-    with override_settings(STORAGES={**django_settings.STORAGES, "staticfiles": staticfiles}):
+    with override_settings(STORAGES={**settings.STORAGES, "staticfiles": staticfiles}):
         yield
 
 

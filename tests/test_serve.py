@@ -43,6 +43,7 @@ def served(tmp_path_factory):
         "STATIC_ROOT": str(tmp / "static"),
         "DATABASE_URL": f"sqlite:///{tmp}/db.sqlite3",
         "WEB_CONCURRENCY": "1",
+        "HTTPS": "0",  # plain HTTP on loopback: no redirect to https://
     }
     port = _free_port()
     env["BIND"] = f"127.0.0.1:{port}"
