@@ -151,6 +151,7 @@ def resources_version(logo: str = "") -> tuple:
         tuple(str(d) for d in settings.STATICFILES_DIRS),
         str(settings.STATIC_ROOT or ""),
         settings.SITE_URL,
+        settings.TIME_ZONE,  # dates are printed in local time
         css,
         _stamp(Path(css)) if css else None,
         _stamp(template),
@@ -167,11 +168,11 @@ def _resources(logo: str = "") -> Resources:
 @functools.lru_cache(maxsize=4)
 def _load(version: tuple) -> Resources:
     fonts = FontConfiguration()
-    roots = _resource_roots(version[0])
+    roots = _resource_roots(version[0])  # the snapshot's logo
     fetcher = LocalOnlyFetcher(roots)
     stylesheets = [
         CSS(string=BASE_CSS, font_config=fonts, url_fetcher=fetcher),
-        CSS(filename=version[5], font_config=fonts, url_fetcher=fetcher),
+        CSS(filename=_find(REPORT_CSS), font_config=fonts, url_fetcher=fetcher),
     ]
     digest = hashlib.sha256(repr(version).encode()).hexdigest()[:16]
     return Resources(fonts, stylesheets, tuple(roots), {}, digest)
