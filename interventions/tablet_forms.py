@@ -102,7 +102,9 @@ class CustomerSignatureForm(SignedContentForm):
         error_messages={"required": _("The signatory's name is required.")},
     )
     signature = SignatureField(label=_("Customer's signature"))
-    stamp = forms.ImageField(
+    # A plain file field: `clean_stamp` checks the image from its header before decoding (an
+    # ImageField would open it first, and answer a bomb with a generic "not an image").
+    stamp = forms.FileField(
         label=_("Company stamp (optional photo)"),
         required=False,
         widget=forms.FileInput(attrs={"accept": "image/*", "capture": "environment"}),
