@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from . import limits
 from .models import Part
 from .signatures import SignatureField, clean_stamp
 
@@ -17,12 +18,27 @@ class ReportTextsForm(forms.Form):
     remarks = forms.CharField(required=False, strip=False)
 
 
+TRAVEL_KM_ERRORS = {
+    "max_value": _("The distance cannot exceed %(limit_value)s km."),
+    "min_value": _("The distance cannot be negative."),
+}
+
+
 class DepartureForm(forms.Form):
     travel_km = forms.DecimalField(
-        label=_("Travel (km)"), min_value=Decimal("0"), max_digits=7, decimal_places=1, initial=0
+        label=_("Travel (km)"),
+        min_value=Decimal("0"),
+        max_value=limits.TRAVEL_KM_MAX,
+        max_digits=7,
+        decimal_places=1,
+        initial=0,
+        error_messages=TRAVEL_KM_ERRORS,
     )
     travel_minutes = forms.IntegerField(
-        label=_("Travel time (minutes)"), min_value=0, max_value=24 * 60, initial=0
+        label=_("Travel time (minutes)"),
+        min_value=0,
+        max_value=limits.TRAVEL_MINUTES_MAX,
+        initial=0,
     )
 
 
@@ -30,10 +46,15 @@ class VisitForm(forms.Form):
     arrived_at = forms.DateTimeField(label=_("Arrived at"), widget=DATETIME_INPUT)
     left_at = forms.DateTimeField(label=_("Left at"), widget=DATETIME_INPUT, required=False)
     travel_km = forms.DecimalField(
-        label=_("Travel (km)"), min_value=Decimal("0"), max_digits=7, decimal_places=1
+        label=_("Travel (km)"),
+        min_value=Decimal("0"),
+        max_value=limits.TRAVEL_KM_MAX,
+        max_digits=7,
+        decimal_places=1,
+        error_messages=TRAVEL_KM_ERRORS,
     )
     travel_minutes = forms.IntegerField(
-        label=_("Travel time (minutes)"), min_value=0, max_value=24 * 60
+        label=_("Travel time (minutes)"), min_value=0, max_value=limits.TRAVEL_MINUTES_MAX
     )
 
     def clean(self):
@@ -50,14 +71,26 @@ class PartAddForm(forms.Form):
     )
     description = forms.CharField(label=_("Free line"), max_length=200, required=False)
     quantity = forms.DecimalField(
-        label=_("Quantity"), min_value=Decimal("0.01"), max_digits=8, decimal_places=2, initial=1
+        label=_("Quantity"),
+        min_value=Decimal("0.01"),
+        max_value=limits.PART_QUANTITY_MAX,
+        max_digits=8,
+        decimal_places=2,
+        initial=1,
+        error_messages={"max_value": _("The quantity cannot exceed %(limit_value)s.")},
     )
+    # Read for a free line only: a catalogue part is priced from the catalogue.
     unit_price = forms.DecimalField(
         label=_("Unit price (excl. VAT)"),
         min_value=Decimal("0"),
+        max_value=limits.PART_PRICE_MAX,
         max_digits=10,
         decimal_places=2,
         required=False,
+        error_messages={
+            "max_value": _("The unit price cannot exceed %(limit_value)s € excl. VAT."),
+            "min_value": _("The unit price cannot be negative."),
+        },
     )
 
     def clean(self):

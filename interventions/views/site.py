@@ -6,6 +6,7 @@ request: no context processor, no session, no database, since any of them may be
 """
 
 import logging
+import sys
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +17,8 @@ from django.template import loader
 from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+
+from config.middleware import DATABASE_ERRORS, database_unavailable_response
 
 from .. import people
 
@@ -65,6 +68,10 @@ def csrf_failure(request, reason=""):
 
 
 def server_error(request):
+    # Called inside Django's `except`: a database outage met outside a view (the session, the
+    # user in a middleware) gets the 503 page too.
+    if isinstance(sys.exc_info()[1], DATABASE_ERRORS):
+        return database_unavailable_response()
     try:
         body = loader.get_template("500.html").render()
     except Exception:
