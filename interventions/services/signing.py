@@ -83,9 +83,11 @@ def report_sign_technician(
 ) -> TechnicianSignature:
     """The technician signs the finished report as shown (`report_content` fingerprint); the
     signature is kept, with that fingerprint, until the customer signs the same content."""
-    # The status first: an image is decoded only for a job that can be signed.
-    ensure_editable(intervention)
-    if intervention.status != Status.AWAITING_SIGNATURE:
+    # The status first (as stored: the caller's copy may be stale): an image is decoded only
+    # for a job that can be signed. Checked again under the lock below.
+    current = Intervention.objects.only("status", "number").get(pk=intervention.pk)
+    ensure_editable(current)
+    if current.status != Status.AWAITING_SIGNATURE:
         raise ValidationError(_("Finish the report before signing it."))
     image = clean_signature(image)
     with transaction.atomic():
