@@ -211,3 +211,27 @@ def test_permission_denied_logs_one_line_without_traceback(client, technician, c
     assert len(records) == 1
     assert records[0].exc_info is None
     assert "\n" not in records[0].getMessage()
+
+
+HOSTILE_IDS = ["abc", "1.5", "-3", "99999999999999999999", "1 OR 1=1", "٣"]
+
+
+@pytest.mark.parametrize("value", HOSTILE_IDS)
+@pytest.mark.parametrize(
+    "name", ["interventions-intake-client", "interventions-intake-entitlement"]
+)
+def test_intake_with_a_hostile_client_id_is_a_404(client, dispatcher, name, value):
+    client.force_login(dispatcher)
+    assert client.get(reverse(name), {"client": value}).status_code == 404
+
+
+@pytest.mark.parametrize("value", HOSTILE_IDS)
+def test_site_and_equipment_ids_that_are_not_ids_find_nothing(value, db):
+    from interventions import selectors
+    from procedures import selectors as procedure_selectors
+    from tests.factories import ClientFactory
+
+    customer = ClientFactory()
+    assert selectors.client_site_or_none(customer, value) is None
+    assert selectors.client_equipment_or_none(customer, value) is None
+    assert procedure_selectors.diagnostic_procedure(value) is None
