@@ -25,3 +25,10 @@ TRAVEL_MINUTES_MAX = 24 * 60
 VISIT_BEFORE_REQUEST = datetime.timedelta(days=1)
 VISIT_AFTER_NOW = datetime.timedelta(days=1)
 VISIT_MAX_DURATION = datetime.timedelta(hours=24)
+
+# A call taken earlier is typed back at most a year ago (intake); a slot is planned between a
+# year ago and two years ahead, and lasts at most 14 days (assignment).
+REQUESTED_AT_MAX_AGE = datetime.timedelta(days=365)
+SLOT_PAST = datetime.timedelta(days=365)
+SLOT_FUTURE = datetime.timedelta(days=2 * 365)
+SLOT_MAX_DURATION = datetime.timedelta(days=14)

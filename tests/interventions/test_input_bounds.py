@@ -235,3 +235,27 @@ def test_site_and_equipment_ids_that_are_not_ids_find_nothing(value, db):
     assert selectors.client_site_or_none(customer, value) is None
     assert selectors.client_equipment_or_none(customer, value) is None
     assert procedure_selectors.diagnostic_procedure(value) is None
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00", "1900-01-01T08:00"])
+def test_intake_date_centuries_ago_is_refused_in_french(value, db):
+    from interventions.forms import IntakeForm
+
+    form = IntakeForm({"requested_at": value, "object": "Imprimante"})
+    form.is_valid()
+    assert "plus d’un an" in form.errors["requested_at"][0]
+
+
+@pytest.mark.parametrize(
+    "start, end, message",
+    [
+        ("0001-01-01T08:00", "0001-01-01T09:00", "créneau"),
+        ("2026-12-01T08:00", "9999-12-31T23:59", "créneau"),
+    ],
+)
+def test_assign_slot_outside_a_sane_window_is_refused(technician, start, end, message):
+    from interventions.forms import AssignForm
+
+    form = AssignForm({"technician": technician.pk, "scheduled_start": start, "scheduled_end": end})
+    assert not form.is_valid()
+    assert message in str(form.errors)
