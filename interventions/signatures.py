@@ -41,6 +41,7 @@ __all__ = [
     "STAMP_BOX",
     "STAMP_FORMATS",
     "SignatureField",
+    "SignatureFormMixin",
     "SignatureWidget",
     "clean_signature",
     "clean_stamp",
@@ -139,3 +140,15 @@ class SignatureField(forms.CharField):
     def clean(self, value):
         value = super().clean(value)
         return clean_signature(value) if value else value
+
+
+class SignatureFormMixin:
+    """A refused signature is not drawn back on the pad: the page would hand the tablet's
+    browser the very image refused (a bomb decodes there too). The pad comes back empty, the
+    other fields as typed."""
+
+    def full_clean(self):
+        super().full_clean()
+        if self.is_bound and "signature" in self.errors:
+            self.data = self.data.copy()
+            self.data[self.add_prefix("signature")] = ""

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import limits
 from .models import Part
-from .signatures import SignatureField, clean_stamp
+from .signatures import SignatureField, SignatureFormMixin, clean_stamp
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -124,11 +124,11 @@ class SignedContentForm(forms.Form):
     )
 
 
-class TechnicianSignatureForm(SignedContentForm):
+class TechnicianSignatureForm(SignatureFormMixin, SignedContentForm):
     signature = SignatureField(label=_("Technician's signature"))
 
 
-class CustomerSignatureForm(SignedContentForm):
+class CustomerSignatureForm(SignatureFormMixin, SignedContentForm):
     signatory_name = forms.CharField(
         label=_("Signatory's name"),
         max_length=150,

@@ -172,7 +172,11 @@ def test_bomb_posted_as_technician_signature_gets_a_form_error(client, technicia
         {"signature": as_data_uri(bomb_12k), "shown_sha256": shown_on_page(client, job)},
     )
     assert response.status_code == 400
-    assert "La signature est trop grande" in response.content.decode()
+    body = response.content.decode()
+    assert "La signature est trop grande" in body
+    # Not sent back to the pad either: the tablet's browser would decode it as the pad's
+    # background.
+    assert base64.b64encode(bomb_12k).decode()[:200] not in body
     assert not TechnicianSignature.objects.filter(intervention=job).exists()
 
 
