@@ -250,12 +250,13 @@ def check_visit_window(
 ) -> None:
     """A typed visit sits in `limits`' window around the intervention (French errors)."""
     errors = {}
-    earliest = intervention.created_at - limits.VISIT_BEFORE_REQUEST
+    earliest = intervention.requested_at - limits.VISIT_BEFORE_REQUEST
     latest = timezone.now() + limits.VISIT_AFTER_NOW
     if arrived_at < earliest:
+        requested = date_format(timezone.localtime(intervention.requested_at), "SHORT_DATE_FORMAT")
         errors["arrived_at"] = _(
             "The arrival cannot be more than a day before the request (%(date)s)."
-        ) % {"date": date_format(timezone.localtime(intervention.created_at), "SHORT_DATE_FORMAT")}
+        ) % {"date": requested}
     elif arrived_at > latest:
         errors["arrived_at"] = _("The arrival cannot be in the future.")
     if left_at is not None:
