@@ -18,10 +18,7 @@ class ReportTextsForm(forms.Form):
     remarks = forms.CharField(required=False, strip=False)
 
 
-TRAVEL_KM_ERRORS = {
-    "max_value": _("The distance cannot exceed %(limit_value)s km."),
-    "min_value": _("The distance cannot be negative."),
-}
+TRAVEL_KM_ERRORS = {"max_value": _("The distance cannot exceed %(limit_value)s km.")}
 
 
 class DepartureForm(forms.Form):
