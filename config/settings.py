@@ -3,6 +3,7 @@
 One file, driven by environment variables (see README, "Configuration").
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "django_htmx",
+    "axes",
     "clients",
     "interventions",
     "procedures",
@@ -69,6 +71,7 @@ MIDDLEWARE = [
     # Static files from the app servers themselves (README, "Déploiement"): before the session
     # and the rest, a file costs no database query.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "config.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -79,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -105,6 +110,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
+        # A connection kept between requests is checked first: one killed while idle
+        # (database restart, pg_terminate_backend) is replaced, not a 500.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
@@ -123,7 +131,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 # Loads the user's language preference with the user (no extra query per request).
-AUTHENTICATION_BACKENDS = ["interventions.language.PreferenceBackend"]
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked username + IP before any password is checked.
+    "interventions.lockouts.LoginThrottleBackend",
+    "interventions.language.PreferenceBackend",
+]
+# Login throttling (django-axes): README, « Connexion ».
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "interventions.views.site.login_locked_out"
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -179,9 +198,14 @@ COMPANY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"one_line_refusals": {"()": "config.log.OneLineRefusals"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
-    "loggers": {"fontTools": {"level": "ERROR"}, "weasyprint": {"level": "ERROR"}},
+    "loggers": {
+        "fontTools": {"level": "ERROR"},
+        "weasyprint": {"level": "ERROR"},
+        "django.request": {"filters": ["one_line_refusals"]},
+    },
 }
 
 # --- Deployment security (issue 15 part C; README, "Configuration") ----------------------------
@@ -208,7 +232,10 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", Tr
 # Content-Security-Policy (django-csp 4): only this site's own files, no inline script, handler
 # or style (templates carry none: tests/test_csp.py); data: images for Bootstrap's SVG icons and
 # the drawn signatures.
-MIDDLEWARE.append("csp.middleware.CSPMiddleware")
+# Before django-axes (last): its lockout page gets the header too.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("axes.middleware.AxesMiddleware"), "csp.middleware.CSPMiddleware"
+)
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

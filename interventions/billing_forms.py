@@ -11,7 +11,7 @@ from clients.models import Client, Contract
 
 from .billing import BILLED_DATE, SIGNED_DATE
 from .models import BillingRates, ContractRates, Status
-from .signatures import SignatureField
+from .signatures import SignatureField, SignatureFormMixin
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -174,7 +174,7 @@ class AmendmentRequestForm(forms.Form):
             ]
 
 
-class AmendmentSignatureForm(forms.Form):
+class AmendmentSignatureForm(SignatureFormMixin, forms.Form):
     """The customer signs an amendment (same signature pad as the report)."""
 
     signatory_name = forms.CharField(

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from clients.models import Client, Contract, Equipment, Site
 from clients.selectors import client_active_contracts
 
-from . import selectors
+from . import limits, selectors
 from .models import Channel, Priority
 from .people import display_name
 
@@ -86,6 +86,8 @@ class IntakeForm(forms.Form):
         value = self.cleaned_data["requested_at"]
         if requested_in_future(value):
             raise forms.ValidationError(_("A call cannot be taken in the future."))
+        if value < timezone.now() - limits.REQUESTED_AT_MAX_AGE:
+            raise forms.ValidationError(_("A call cannot be dated more than a year ago."))
         return value
 
     def clean_contract(self):
@@ -190,6 +192,16 @@ class AssignForm(forms.Form):
             data["scheduled_end"] = start + datetime.timedelta(hours=1)
         elif start and end and end <= start:
             self.add_error("scheduled_end", _("The time slot must end after it starts."))
+        start, end = data.get("scheduled_start"), data.get("scheduled_end")
+        if start and end and "scheduled_end" not in self.errors:
+            now = timezone.now()
+            if start < now - limits.SLOT_PAST or end > now + limits.SLOT_FUTURE:
+                self.add_error(
+                    "scheduled_start",
+                    _("The time slot must be between a year ago and two years from now."),
+                )
+            elif end - start > limits.SLOT_MAX_DURATION:
+                self.add_error("scheduled_end", _("A time slot cannot last more than 14 days."))
         return data
 
 

@@ -303,11 +303,17 @@ def equipment_history(pk: int) -> tuple[Equipment, QuerySet[Intervention]]:
 # --- intake: what the dispatcher picks during a call -------------------------------------
 
 
+def as_pk(value) -> int:
+    """An id as typed in a request: its digits as an int, else 0 (which finds nothing), never
+    the ValueError ("abc", "1.5") that became a 500."""
+    text = str(value or "").strip()
+    return int(text) if text.isascii() and text.isdigit() else 0
+
+
 def _by_pk_or_none(qs: QuerySet, pk) -> object | None:
     """`pk` comes from the request as typed: anything but digits finds nothing."""
-    if not pk or not str(pk).isdigit():
-        return None
-    return qs.filter(pk=pk).first()
+    pk = as_pk(pk)
+    return qs.filter(pk=pk).first() if pk else None
 
 
 def active_client_or_none(pk) -> Client | None:
@@ -316,7 +322,7 @@ def active_client_or_none(pk) -> Client | None:
 
 def get_active_client(pk) -> Client:
     """The active client `pk`, else 404."""
-    return get_object_or_404(Client, pk=pk or 0, active=True)
+    return get_object_or_404(Client, pk=as_pk(pk), active=True)
 
 
 def client_site_or_none(client: Client, pk) -> Site | None:

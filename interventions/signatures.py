@@ -20,7 +20,10 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .images import (
+    MAX_JPEG_PIXELS,
+    MAX_PHOTO_PIXELS,
     MAX_SIGNATURE_BYTES,
+    MAX_SIGNATURE_SIZE,
     MAX_STAMP_BYTES,
     SIGNATURE_BOX,
     STAMP_BOX,
@@ -38,6 +41,7 @@ __all__ = [
     "STAMP_BOX",
     "STAMP_FORMATS",
     "SignatureField",
+    "SignatureFormMixin",
     "SignatureWidget",
     "clean_signature",
     "clean_stamp",
@@ -61,6 +65,15 @@ def clean_signature(value: str | None) -> str:
         messages = {
             "empty": EMPTY_SIGNATURE,
             "too_large": _("The signature is too large."),
+            "too_many_pixels": _(
+                "The signature is too large (at most %(width)s × %(height)s pixels): "
+                "clear the box and sign again on this page."
+            )
+            % {"width": MAX_SIGNATURE_SIZE[0], "height": MAX_SIGNATURE_SIZE[1]},
+            "implausible": _(
+                "This is not a signature: the box is almost entirely filled in. "
+                "Clear it and sign again."
+            ),
             "invalid": _("The signature is not a PNG image."),
         }
         raise ValidationError(messages[rejected.code], code=rejected.code) from rejected
@@ -81,6 +94,14 @@ def clean_stamp(upload) -> str | None:
         if rejected.code == "too_large":
             message = _("The stamp photo is too large (maximum %(mb)s MB).") % {
                 "mb": MAX_STAMP_BYTES // (1024 * 1024)
+            }
+        elif rejected.code == "too_many_pixels":
+            message = _(
+                "The stamp photo is too large (at most %(png)s megapixels in PNG, "
+                "%(jpeg)s in JPEG): take the photo again or send a smaller image."
+            ) % {
+                "png": MAX_PHOTO_PIXELS // 1_000_000,
+                "jpeg": MAX_JPEG_PIXELS // 1_000_000,
             }
         else:
             message = _("The stamp photo must be a JPEG or PNG image.")
@@ -119,3 +140,15 @@ class SignatureField(forms.CharField):
     def clean(self, value):
         value = super().clean(value)
         return clean_signature(value) if value else value
+
+
+class SignatureFormMixin:
+    """A refused signature is not drawn back on the pad: the page would hand the tablet's
+    browser the very image refused (a bomb decodes there too). The pad comes back empty, the
+    other fields as typed."""
+
+    def full_clean(self):
+        super().full_clean()
+        if self.is_bound and "signature" in self.errors:
+            self.data = self.data.copy()
+            self.data[self.add_prefix("signature")] = ""

@@ -5,8 +5,9 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from . import limits
 from .models import Part
-from .signatures import SignatureField, clean_stamp
+from .signatures import SignatureField, SignatureFormMixin, clean_stamp
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -17,12 +18,24 @@ class ReportTextsForm(forms.Form):
     remarks = forms.CharField(required=False, strip=False)
 
 
+TRAVEL_KM_ERRORS = {"max_value": _("The distance cannot exceed %(limit_value)s km.")}
+
+
 class DepartureForm(forms.Form):
     travel_km = forms.DecimalField(
-        label=_("Travel (km)"), min_value=Decimal("0"), max_digits=7, decimal_places=1, initial=0
+        label=_("Travel (km)"),
+        min_value=Decimal("0"),
+        max_value=limits.TRAVEL_KM_MAX,
+        max_digits=7,
+        decimal_places=1,
+        initial=0,
+        error_messages=TRAVEL_KM_ERRORS,
     )
     travel_minutes = forms.IntegerField(
-        label=_("Travel time (minutes)"), min_value=0, max_value=24 * 60, initial=0
+        label=_("Travel time (minutes)"),
+        min_value=0,
+        max_value=limits.TRAVEL_MINUTES_MAX,
+        initial=0,
     )
 
 
@@ -30,10 +43,15 @@ class VisitForm(forms.Form):
     arrived_at = forms.DateTimeField(label=_("Arrived at"), widget=DATETIME_INPUT)
     left_at = forms.DateTimeField(label=_("Left at"), widget=DATETIME_INPUT, required=False)
     travel_km = forms.DecimalField(
-        label=_("Travel (km)"), min_value=Decimal("0"), max_digits=7, decimal_places=1
+        label=_("Travel (km)"),
+        min_value=Decimal("0"),
+        max_value=limits.TRAVEL_KM_MAX,
+        max_digits=7,
+        decimal_places=1,
+        error_messages=TRAVEL_KM_ERRORS,
     )
     travel_minutes = forms.IntegerField(
-        label=_("Travel time (minutes)"), min_value=0, max_value=24 * 60
+        label=_("Travel time (minutes)"), min_value=0, max_value=limits.TRAVEL_MINUTES_MAX
     )
 
     def clean(self):
@@ -50,14 +68,26 @@ class PartAddForm(forms.Form):
     )
     description = forms.CharField(label=_("Free line"), max_length=200, required=False)
     quantity = forms.DecimalField(
-        label=_("Quantity"), min_value=Decimal("0.01"), max_digits=8, decimal_places=2, initial=1
+        label=_("Quantity"),
+        min_value=Decimal("0.01"),
+        max_value=limits.PART_QUANTITY_MAX,
+        max_digits=8,
+        decimal_places=2,
+        initial=1,
+        error_messages={"max_value": _("The quantity cannot exceed %(limit_value)s.")},
     )
+    # Read for a free line only: a catalogue part is priced from the catalogue.
     unit_price = forms.DecimalField(
         label=_("Unit price (excl. VAT)"),
         min_value=Decimal("0"),
+        max_value=limits.PART_PRICE_MAX,
         max_digits=10,
         decimal_places=2,
         required=False,
+        error_messages={
+            "max_value": _("The unit price cannot exceed %(limit_value)s € excl. VAT."),
+            "min_value": _("The unit price cannot be negative."),
+        },
     )
 
     def clean(self):
@@ -91,18 +121,20 @@ class SignedContentForm(forms.Form):
     )
 
 
-class TechnicianSignatureForm(SignedContentForm):
+class TechnicianSignatureForm(SignatureFormMixin, SignedContentForm):
     signature = SignatureField(label=_("Technician's signature"))
 
 
-class CustomerSignatureForm(SignedContentForm):
+class CustomerSignatureForm(SignatureFormMixin, SignedContentForm):
     signatory_name = forms.CharField(
         label=_("Signatory's name"),
         max_length=150,
         error_messages={"required": _("The signatory's name is required.")},
     )
     signature = SignatureField(label=_("Customer's signature"))
-    stamp = forms.ImageField(
+    # A plain file field: `clean_stamp` checks the image from its header before decoding (an
+    # ImageField would open it first, and answer a bomb with a generic "not an image").
+    stamp = forms.FileField(
         label=_("Company stamp (optional photo)"),
         required=False,
         widget=forms.FileInput(attrs={"accept": "image/*", "capture": "environment"}),

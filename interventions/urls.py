@@ -7,6 +7,7 @@ from .views import (
     intake,
     reports,
     signing,
+    site,
     tablet,
     tablet_outcome,
 )
@@ -214,4 +215,10 @@ urlpatterns += [
         billing.amendment_request,
         name="interventions-amendment-request",
     ),
+]
+
+# Login throttling: the manager unlocks a locked login (interventions/lockouts.py)
+urlpatterns += [
+    path("accounts/lockouts/", site.login_lockouts, name="interventions-login-lockouts"),
+    path("accounts/lockouts/unlock/", site.login_unlock, name="interventions-login-unlock"),
 ]

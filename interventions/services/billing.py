@@ -131,6 +131,13 @@ def interventions_mark_billed(*, pks: list[int], actor) -> list[Intervention]:
     """
     if not pks:
         raise ValidationError(_("Select at least one intervention."))
+    unknown = set(pks) - set(Intervention.objects.filter(pk__in=pks).values_list("pk", flat=True))
+    if unknown:
+        # A stale page or a forged post: said on the page, nothing billed (never a 500).
+        raise ValidationError(
+            _("Intervention no. %(pk)s does not exist: nothing was marked as billed.")
+            % {"pk": min(unknown)}
+        )
     book = RatesBook()
     billed = []
     with transaction.atomic():

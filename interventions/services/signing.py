@@ -83,6 +83,12 @@ def report_sign_technician(
 ) -> TechnicianSignature:
     """The technician signs the finished report as shown (`report_content` fingerprint); the
     signature is kept, with that fingerprint, until the customer signs the same content."""
+    # The status first (as stored: the caller's copy may be stale): an image is decoded only
+    # for a job that can be signed. Checked again under the lock below.
+    current = Intervention.objects.only("status", "number").get(pk=intervention.pk)
+    ensure_editable(current)
+    if current.status != Status.AWAITING_SIGNATURE:
+        raise ValidationError(_("Finish the report before signing it."))
     image = clean_signature(image)
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
@@ -127,8 +133,8 @@ def report_sign_customer(
     signatory_name = signatory_name.strip()
     if not signatory_name:
         raise ValidationError({"signatory_name": _("The signatory's name is required.")})
-    image = clean_signature(image)
     ensure_editable(intervention)
+    image = clean_signature(image)
     signed_at = timezone.now()
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=intervention.pk)

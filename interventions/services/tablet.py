@@ -2,13 +2,15 @@
 out-of-conditions observation, and sending the report to signature (or back)."""
 
 import datetime
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from .. import roles, workflow
+from .. import limits, roles, workflow
 from ..guards import ensure_editable, ensure_report_open
 from ..models import (
     Channel,
@@ -191,6 +193,7 @@ def visit_update(
     visit's own technician, or the office (`visit_correctable_by`)."""
     with transaction.atomic():
         visit, locked = _locked_visit(visit, actor)
+        check_visit_window(locked, arrived_at, left_at)
         before = {"arrived_at": visit.arrived_at.isoformat(), "left_at": _iso(visit.left_at)}
         visit.arrived_at = arrived_at
         visit.left_at = left_at
@@ -217,6 +220,54 @@ def _iso(value):
     return value.isoformat() if value else None
 
 
+def _check_part_line(intervention: Intervention, quantity: Decimal, price: Decimal) -> None:
+    """The bounds of `limits`: each line, and the parts of the whole job, fit the columns the
+    signature writes (a numeric overflow at signing, before)."""
+    errors = {}
+    if quantity > limits.PART_QUANTITY_MAX:
+        errors["quantity"] = _("The quantity cannot exceed %(limit_value)s.") % {
+            "limit_value": limits.PART_QUANTITY_MAX
+        }
+    if price < 0 or price > limits.PART_PRICE_MAX:
+        errors["unit_price"] = _("The unit price cannot exceed %(limit_value)s € excl. VAT.") % {
+            "limit_value": limits.PART_PRICE_MAX
+        }
+    if errors:
+        raise ValidationError(errors)
+    total = sum(
+        (p.quantity * p.unit_price for p in intervention.parts.only("quantity", "unit_price")),
+        quantity * price,
+    )
+    if total > limits.PARTS_TOTAL_MAX:
+        raise ValidationError(
+            _("The parts of one intervention cannot exceed %(limit)s € excl. VAT in total.")
+            % {"limit": f"{limits.PARTS_TOTAL_MAX:,}".replace(",", "\u202f")}
+        )
+
+
+def check_visit_window(
+    intervention: Intervention, arrived_at: datetime.datetime, left_at: datetime.datetime | None
+) -> None:
+    """A typed visit sits in `limits`' window around the intervention (French errors)."""
+    errors = {}
+    earliest = intervention.requested_at - limits.VISIT_BEFORE_REQUEST
+    latest = timezone.now() + limits.VISIT_AFTER_NOW
+    if arrived_at < earliest:
+        requested = date_format(timezone.localtime(intervention.requested_at), "SHORT_DATE_FORMAT")
+        errors["arrived_at"] = _(
+            "The arrival cannot be more than a day before the request (%(date)s)."
+        ) % {"date": requested}
+    elif arrived_at > latest:
+        errors["arrived_at"] = _("The arrival cannot be in the future.")
+    if left_at is not None:
+        if left_at > latest:
+            errors["left_at"] = _("The departure cannot be in the future.")
+        elif left_at - arrived_at > limits.VISIT_MAX_DURATION:
+            errors["left_at"] = _("A visit cannot last more than 24 hours.")
+    if errors:
+        raise ValidationError(errors)
+
+
 def part_add(
     *,
     intervention: Intervention,
@@ -226,7 +277,8 @@ def part_add(
     unit_price=None,
     actor=None,
 ) -> PartUsed:
-    """Add a replaced part: from the catalogue (price and cost copied now) or a free line."""
+    """Add a replaced part: from the catalogue (price and cost copied now, whatever price was
+    posted) or a free line at its typed price; within `limits`."""
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
         ensure_report_open(locked)
@@ -234,13 +286,15 @@ def part_add(
             raise ValidationError(
                 {"description": _("Choose a catalogue part or describe the part.")}
             )
+        price = part.unit_price if part else Decimal(unit_price or 0)
+        _check_part_line(locked, Decimal(quantity), price)
         used = PartUsed(
             intervention=locked,
             part=part,
             reference=part.reference if part else "",
             description=description.strip() or (part.name if part else ""),
             quantity=quantity,
-            unit_price=part.unit_price if part and unit_price is None else (unit_price or 0),
+            unit_price=price,
             unit_cost=part.unit_cost if part else 0,
         )
         used.full_clean()

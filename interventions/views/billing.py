@@ -112,7 +112,8 @@ def billing_export(request, fmt: str):
 @require_POST
 @role_required(roles.MANAGER)
 def billing_mark_billed(request):
-    pks = [int(pk) for pk in request.POST.getlist("pk") if pk.isdigit()]
+    # Ids only (at most 18 digits: a bigint); an unknown one is the service's French error.
+    pks = [int(pk) for pk in request.POST.getlist("pk") if pk.isdigit() and len(pk) <= 18]
     try:
         billed = services.interventions_mark_billed(pks=pks, actor=request.user)
     except (ValidationError, workflow.TransitionError) as error:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from .. import roles, selectors, services, tablet_forms
 from ..billing import flag_label
 from ..billing_forms import AmendmentSignatureForm
+from ..guards import ReportLocked, ensure_editable
 from ..models import Intervention
 from ..roles import role_required
 from ..services import amendments
@@ -46,6 +47,22 @@ def _sign_context(intervention: Intervention, **extra) -> dict:
     return context
 
 
+def _not_open_for_signature(request, intervention: Intervention):
+    """Checked before the posted images are read (a bomb costs nothing on a closed job): a
+    locked job goes back to its page, saying why, an unfinished one to its last step; else
+    None."""
+    if intervention.is_locked:
+        try:
+            ensure_editable(intervention)
+        except ReportLocked as error:
+            refused(request, error)
+        return redirect(work_url(intervention))
+    if not selectors.intervention_state(intervention).awaiting_signature:
+        messages.error(request, _("Finish the report before signing it."))
+        return redirect(work_url(intervention, "finish"))
+    return None
+
+
 def _sign_again(request, intervention: Intervention, error: ValidationError):
     """The report changed after it was shown: nothing was signed; the page is shown again
     with the current content."""
@@ -56,11 +73,8 @@ def _sign_again(request, intervention: Intervention, error: ValidationError):
 @role_required(roles.TECHNICIAN)
 def intervention_sign(request, pk: int):
     intervention = assigned_intervention(request, pk)
-    if intervention.is_locked:
-        return redirect(work_url(intervention))
-    if not selectors.intervention_state(intervention).awaiting_signature:
-        messages.error(request, _("Finish the report before signing it."))
-        return redirect(work_url(intervention, "finish"))
+    if closed := _not_open_for_signature(request, intervention):
+        return closed
     return render(request, "interventions/intervention_sign.html", _sign_context(intervention))
 
 
@@ -68,6 +82,8 @@ def intervention_sign(request, pk: int):
 @role_required(roles.TECHNICIAN)
 def sign_technician(request, pk: int):
     intervention = assigned_intervention(request, pk)
+    if closed := _not_open_for_signature(request, intervention):
+        return closed
     form = tablet_forms.TechnicianSignatureForm(request.POST)
     if form.is_valid():
         try:
@@ -100,6 +116,8 @@ def sign_technician(request, pk: int):
 @role_required(roles.TECHNICIAN)
 def sign_customer(request, pk: int):
     intervention = assigned_intervention(request, pk)
+    if closed := _not_open_for_signature(request, intervention):
+        return closed
     form = tablet_forms.CustomerSignatureForm(request.POST, request.FILES)
     if form.is_valid():
         try:

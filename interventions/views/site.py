@@ -6,18 +6,26 @@ request: no context processor, no session, no database, since any of them may be
 """
 
 import logging
+import sys
 
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseServerError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import people
+from config.middleware import DATABASE_ERRORS, database_unavailable_response
+
+from .. import lockouts, people, roles
+from ..roles import role_required
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +73,10 @@ def csrf_failure(request, reason=""):
 
 
 def server_error(request):
+    # Called inside Django's `except`: a database outage met outside a view (the session, the
+    # user in a middleware) gets the 503 page too.
+    if isinstance(sys.exc_info()[1], DATABASE_ERRORS):
+        return database_unavailable_response()
     try:
         body = loader.get_template("500.html").render()
     except Exception:
@@ -76,3 +88,47 @@ def server_error(request):
 def favicon(request):
     """Browsers ask for /favicon.ico whatever the page says: the icon under static/."""
     return redirect(static("favicon.ico"), permanent=True)
+
+
+def login_locked_out(request, original_response=None, credentials=None):
+    """django-axes' lockout answer (AXES_LOCKOUT_CALLABLE): the login page again, with the
+    typed username and a French message, as 429 Too Many Requests."""
+    form = AuthenticationForm(request, data=request.POST or None)
+    form.is_bound = False  # shown, not validated again
+    form.initial = {"username": request.POST.get("username", "")}
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    message = _(
+        "Too many login attempts for this username from this device. Try again in "
+        "%(minutes)s minutes, or ask a manager to unlock the account."
+    ) % {"minutes": minutes}
+    return render(
+        request,
+        "registration/login.html",
+        {"form": form, "lockout_message": message, "next": request.POST.get("next", "")},
+        status=429,
+    )
+
+
+@role_required(roles.MANAGER)
+def login_lockouts(request):
+    """The manager's list of locked logins, each with an « Unlock » button."""
+    return render(
+        request,
+        "interventions/login_lockouts.html",
+        {
+            "attempts": lockouts.locked_attempts(),
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+            "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        },
+    )
+
+
+@require_POST
+@role_required(roles.MANAGER)
+def login_unlock(request):
+    pk = request.POST.get("attempt", "")
+    attempt = get_object_or_404(AccessAttempt, pk=int(pk) if pk.isdigit() else 0)
+    lockouts.lockout_release(attempt=attempt, actor=request.user)
+    text = _("%(username)s is unlocked: they can log in again.")
+    messages.success(request, text % {"username": attempt.username})
+    return redirect("interventions-login-lockouts")

@@ -1,5 +1,7 @@
 import datetime
+import zoneinfo
 
+import holidays
 from django.utils import timezone
 
 from interventions import roles
@@ -137,16 +139,34 @@ def _type_requested_at(page, value):
     htmx_settled(page)
 
 
-# Tuesday 10 March 2026, 16:00 + 4 business hours = Wednesday 11 March 2026, 10:00;
-# + 8 business hours = Wednesday 11 March 2026, 14:00.
-PARIS = datetime.timezone(datetime.timedelta(hours=1))  # March 2026 is winter time in Paris
+PARIS = zoneinfo.ZoneInfo("Europe/Paris")
+MONTHS = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre"
+
+
+def _recent_tuesday() -> datetime.date:
+    """A Tuesday a few weeks back whose Tuesday and Wednesday are working days in France:
+    a call can be dated at most a year back, so the date follows today."""
+    public = holidays.France(
+        years=range(timezone.localdate().year - 1, timezone.localdate().year + 1)
+    )
+    day = timezone.localdate() - datetime.timedelta(days=14)
+    while day.weekday() != 1 or day in public or day + datetime.timedelta(days=1) in public:
+        day -= datetime.timedelta(days=1)
+    return day
+
+
+# Tuesday 16:00 + 4 business hours = Wednesday 10:00; + 8 business hours = Wednesday 14:00.
+TUESDAY = _recent_tuesday()
+WEDNESDAY = TUESDAY + datetime.timedelta(days=1)
+CALLED_AT = f"{TUESDAY.isoformat()}T16:00"
+WEDNESDAY_FR = f"mercredi {WEDNESDAY.day} {MONTHS.split()[WEDNESDAY.month - 1]} {WEDNESDAY.year}"
 
 
 def test_call_without_equipment_keeps_the_clients_turnkey_contract(page, live_server):
     UserFactory(username="disp", role=roles.DISPATCHER)
     customer, turnkey = _turnkey_client()
     _take_call_for(page, live_server, "Cabinet Morel")
-    _type_requested_at(page, "2026-03-10T16:00")
+    _type_requested_at(page, CALLED_AT)
 
     entitlement = page.get_by_test_id("entitlement")
     choice = entitlement.get_by_test_id("contract-choice")
@@ -155,7 +175,7 @@ def test_call_without_equipment_keeps_the_clients_turnkey_contract(page, live_se
     assert not choice.get_by_label("Aucun contrat (tout facturé)").is_checked()
     assert "Sous contrat" in entitlement.get_by_test_id("contract-status").inner_text()
     deadline = entitlement.get_by_test_id("deadline-preview").inner_text()
-    assert "mercredi 11 mars 2026, 10:00" in deadline
+    assert f"{WEDNESDAY_FR}, 10:00" in deadline
     page.get_by_label("Objet de l’intervention").fill("Le réseau du cabinet est coupé.")
     screenshot(page, "intake-without-equipment-1280")
     page.set_viewport_size({"width": 768, "height": 1024})
@@ -166,7 +186,7 @@ def test_call_without_equipment_keeps_the_clients_turnkey_contract(page, live_se
     job = Intervention.objects.get()
     assert job.equipment is None and job.contract == turnkey
     assert job.contract_snapshot["number"] == "CLE-E2E-1"
-    assert job.deadline_at == datetime.datetime(2026, 3, 11, 10, 0, tzinfo=PARIS)
+    assert job.deadline_at == datetime.datetime.combine(WEDNESDAY, datetime.time(10), tzinfo=PARIS)
     assert "CLE-E2E-1" in page.content()
 
 
@@ -182,7 +202,7 @@ def test_dispatcher_picks_one_of_several_contracts_and_the_deadline_follows(page
         end_date=datetime.date(2099, 12, 31),
     )
     _take_call_for(page, live_server, "Cabinet Morel")
-    _type_requested_at(page, "2026-03-10T16:00")
+    _type_requested_at(page, CALLED_AT)
     entitlement = page.get_by_test_id("entitlement")
     assert "Contrat à choisir" in entitlement.get_by_test_id("contract-status").inner_text()
     page.get_by_label("Objet de l’intervention").fill("Installer un poste à l’accueil.")
@@ -193,18 +213,18 @@ def test_dispatcher_picks_one_of_several_contracts_and_the_deadline_follows(page
     assert page.get_by_label("Objet de l’intervention").input_value() == (
         "Installer un poste à l’accueil."
     )
-    assert page.locator("#id_requested_at").input_value() == "2026-03-10T16:00"
+    assert page.locator("#id_requested_at").input_value() == CALLED_AT
     assert not Intervention.objects.exists()
 
     # One click on a contract: the deadline follows it.
     choice = page.get_by_test_id("contract-choice")
     deadline = page.get_by_test_id("deadline-preview")
     choice.get_by_text("ASSIST-E2E-2").click()
-    deadline.get_by_text("mercredi 11 mars 2026, 14:00").wait_for()
+    deadline.get_by_text(f"{WEDNESDAY_FR}, 14:00").wait_for()
     choice.get_by_text("CLE-E2E-1").click()
-    deadline.get_by_text("mercredi 11 mars 2026, 10:00").wait_for()
+    deadline.get_by_text(f"{WEDNESDAY_FR}, 10:00").wait_for()
     choice.get_by_text("ASSIST-E2E-2").click()
-    deadline.get_by_text("mercredi 11 mars 2026, 14:00").wait_for()
+    deadline.get_by_text(f"{WEDNESDAY_FR}, 14:00").wait_for()
     htmx_settled(page)
     assert page.locator("#contract-" + str(assistance.pk)).is_checked()
 
@@ -214,14 +234,14 @@ def test_dispatcher_picks_one_of_several_contracts_and_the_deadline_follows(page
     page.get_by_test_id("requested-in-future").wait_for()
     assert page.locator("#contract-" + str(assistance.pk)).is_checked()  # choice kept
     screenshot(page, "intake-requested-in-future")
-    _type_requested_at(page, "2026-03-10T16:00")
+    _type_requested_at(page, CALLED_AT)
     assert page.get_by_test_id("requested-in-future").count() == 0
 
     page.get_by_test_id("intake-save").click()
     page.get_by_text("créée. Échéance d’intervention").wait_for()
     job = Intervention.objects.get()
     assert job.contract == assistance
-    assert job.deadline_at == datetime.datetime(2026, 3, 11, 14, 0, tzinfo=PARIS)
+    assert job.deadline_at == datetime.datetime.combine(WEDNESDAY, datetime.time(14), tzinfo=PARIS)
 
 
 def test_dispatcher_chooses_the_contract_of_an_other_request_made_on_site(page, live_server):
