@@ -108,7 +108,9 @@ def build_planning(first_day: datetime.date, n_days: int) -> Planning:
             scheduled_start__lt=end,
             scheduled_end__gt=start,
         )
-        .select_related("client", "site")
+        .select_related("client")
+        # What a slot shows; the open-slot partial index finds the week's jobs.
+        .only("number", "scheduled_start", "scheduled_end", "technician_id", "client__name")
         .order_by("scheduled_start")
     )
     by_tech: dict[int, list[Intervention]] = {}
