@@ -19,6 +19,7 @@ class ClientAdmin(admin.ModelAdmin):
 @admin.register(Site)
 class SiteAdmin(admin.ModelAdmin):
     list_display = ["label", "client", "city", "contact_name", "contact_phone"]
+    list_select_related = ["client"]
     list_filter = ["city"]
     search_fields = ["label", "client__name", "client__number", "city", "contact_name"]
     autocomplete_fields = ["client"]
@@ -38,6 +39,7 @@ class ContractAdmin(admin.ModelAdmin):
         "covers_parts",
         "annual_visits",
     ]
+    list_select_related = ["client"]
     list_filter = ["kind", "covers_labour", "covers_travel", "covers_parts", "end_date"]
     search_fields = ["number", "client__name", "client__number"]
     autocomplete_fields = ["client"]
@@ -55,6 +57,8 @@ class EquipmentAdmin(admin.ModelAdmin):
         "warranty_until",
         "contract",
     ]
+    list_select_related = ["client", "site", "contract"]
+    ordering = ["-id"]  # newest first from the primary key, not a sort of every row by client
     list_filter = ["kind", "brand", "warranty_until"]
     search_fields = ["brand", "model", "serial_number", "client__name", "client__number"]
     autocomplete_fields = ["client", "site", "contract"]

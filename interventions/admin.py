@@ -1,7 +1,8 @@
 from django.contrib import admin
+from django.contrib.admin.views.main import ChangeList
 from django.utils.translation import gettext_lazy as _
 
-from .history import event_line
+from .history import event_line, event_lines
 from .models import Intervention, InterventionEvent, Part, PartUsed, Visit
 
 
@@ -32,16 +33,34 @@ class ReadOnlyInline(admin.TabularInline):
 class VisitInline(ReadOnlyInline):
     model = Visit
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("technician")
+
 
 class PartUsedInline(ReadOnlyInline):
     model = PartUsed
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("part")
 
 
 class EventMessage:
     @admin.display(description=_("what happened"))
     def message(self, event: InterventionEvent) -> str:
-        """The words of the history page, in the reader's language (`history.event_line`)."""
-        return event_line(event).change
+        """The words of the history page, in the reader's language (`history.event_line`);
+        the lines of a whole page are made at once (`EventChangeList`, `EventInline`)."""
+        line = getattr(event, "history_line", None) or event_line(event)
+        return line.change
+
+
+class EventChangeList(ChangeList):
+    """The people the page's events name are fetched once for the page, not once per row."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        lines = event_lines(list(self.result_list))
+        for event in self.result_list:
+            event.history_line = lines[event.pk]
 
 
 class EventInline(EventMessage, admin.TabularInline):
@@ -50,6 +69,18 @@ class EventInline(EventMessage, admin.TabularInline):
     can_delete = False
     fields = ["kind", "code", "message", "actor", "at", "note", "data"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=_("what happened"))
+    def message(self, event: InterventionEvent) -> str:
+        # The inline's events share their intervention object: its lines are made once.
+        parent = event.intervention
+        lines = getattr(parent, "_admin_history_lines", None)
+        if lines is None:
+            lines = parent._admin_history_lines = event_lines(list(parent.events.all()))
+        return lines[event.pk].change
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -60,9 +91,19 @@ class InterventionAdmin(admin.ModelAdmin):
     """Read-mostly: status only moves through the workflow, a signed report never changes."""
 
     list_display = ["number", "client", "status", "priority", "technician", "requested_at"]
-    list_filter = ["status", "priority", "channel", "under_contract", "under_warranty"]
+    list_select_related = ["client", "technician"]
+    ordering = ["-requested_at", "-id"]  # index intervention_requested_idx
+    # The request date as a filter (today, 7 days, month, year) rather than a date hierarchy,
+    # whose list of years is a sort of every row (0.2 s at 100,000 interventions).
+    list_filter = [
+        "status",
+        ("requested_at", admin.DateFieldListFilter),
+        "priority",
+        "channel",
+        "under_contract",
+        "under_warranty",
+    ]
     search_fields = ["number", "client__name", "client__number", "object"]
-    date_hierarchy = "requested_at"
     # Billing and the response deadline change through the services (billing_override,
     # out_of_conditions_record, visit_record…), which record an event; never here.
     readonly_fields = [
@@ -102,6 +143,14 @@ class InterventionAdmin(admin.ModelAdmin):
 @admin.register(InterventionEvent)
 class InterventionEventAdmin(EventMessage, admin.ModelAdmin):
     list_display = ["intervention", "kind", "message", "actor", "at"]
+    list_select_related = ["intervention__client", "actor"]
+    ordering = ["-at", "-id"]  # newest first, read backwards from the index event_at_idx
+    # No second count of the whole table (about 1,000,000 rows) beside the filtered one.
+    show_full_result_count = False
+
+    def get_changelist(self, request, **kwargs):
+        return EventChangeList
+
     readonly_fields = ["message"]
     list_filter = ["kind", "code", "to_status"]
     search_fields = ["intervention__number", "note"]

@@ -272,6 +272,12 @@ def intervention_history(intervention: Intervention) -> list[HistoryLine]:
     return [_line(event, people) for event in events]
 
 
+def event_lines(events: list[InterventionEvent]) -> dict[int, HistoryLine]:
+    """Several events (a page of the admin), by id: the people of all of them in one query."""
+    people = _People(events)
+    return {event.pk: _line(event, people) for event in events}
+
+
 def event_line(event: InterventionEvent) -> HistoryLine:
     """One event as the history says it (the admin): at most one query, for the people."""
     return _line(event, _People([event]))

@@ -55,6 +55,7 @@ class ProcedureVersionAdmin(admin.ModelAdmin):
 @admin.register(Answer)
 class AnswerAdmin(admin.ModelAdmin):
     list_display = ("label", "step", "next_step")
+    list_select_related = ("step", "next_step")
     search_fields = ("label", "step__label")
 
     def has_change_permission(self, request, obj=None):
@@ -78,6 +79,7 @@ class EntryInline(admin.TabularInline):
 @admin.register(ProcedureRun)
 class ProcedureRunAdmin(admin.ModelAdmin):
     list_display = ("intervention", "version", "automatic", "started_at", "finished_at")
+    list_select_related = ("intervention__client", "version")
     list_filter = ("version__procedure__kind", "automatic")
     search_fields = ("intervention__number", "version__title")
     readonly_fields = (

@@ -23,6 +23,8 @@ from ..workflow import TransitionError
 from .access import add_form_errors
 from .detail import render_detail
 
+EQUIPMENT_HISTORY_PAGE = 20
+
 
 @role_required(roles.DISPATCHER, roles.MANAGER)
 def intervention_list(request):
@@ -31,7 +33,7 @@ def intervention_list(request):
     filterset = InterventionFilter(
         data, queryset=selectors.visible_interventions(request.user).order_by(*URGENCY_ORDER)
     )
-    page = Paginator(filterset.qs, 25).get_page(request.GET.get("page"))
+    page = selectors.interventions_page(filterset.qs, request.GET.get("page"))
     return render(
         request,
         "interventions/intervention_list.html",
@@ -253,8 +255,9 @@ def equipment_history(request, pk: int):
     """Every intervention on one piece of equipment, newest first: a technician checks whether
     today's problem comes from an earlier intervention (all roles read the whole history)."""
     equipment, interventions = selectors.equipment_history(pk)
+    page = Paginator(interventions, EQUIPMENT_HISTORY_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "interventions/equipment_history.html",
-        {"equipment": equipment, "interventions": interventions},
+        {"equipment": equipment, "interventions": page, "page": page},
     )

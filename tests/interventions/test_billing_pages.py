@@ -274,3 +274,26 @@ def test_equipment_history_refused_without_role(client, nobody):
         client.get(reverse("interventions-equipment-history", args=[equipment.pk])).status_code
         == 403
     )
+
+
+def test_equipment_history_is_paginated_newest_first(client, dispatcher):
+    """301 interventions on one printer were one 124 ms page (issue 14): 20 per page now,
+    every intervention on exactly one page, the total said, the pages named in French."""
+    equipment = EquipmentFactory()
+    start = timezone.now() - datetime.timedelta(days=100)
+    for n in range(23):
+        make_intervention(
+            equipment=equipment,
+            object=f"Panne {n}",
+            requested_at=start + datetime.timedelta(days=n),
+        )
+    client.force_login(dispatcher)
+    url = reverse("interventions-equipment-history", args=[equipment.pk])
+    first, second = client.get(url), client.get(url, {"page": "2"})
+    page_1 = [i.object for i in first.context["interventions"]]
+    page_2 = [i.object for i in second.context["interventions"]]
+    assert page_1 == [f"Panne {n}" for n in range(22, 2, -1)]
+    assert page_2 == ["Panne 2", "Panne 1", "Panne 0"]
+    html = first.content.decode()
+    assert "23 interventions, de la plus récente à la plus ancienne." in html
+    assert "Page 1 sur 2" in html and "Suivante" in html

@@ -129,3 +129,24 @@ def test_same_number_of_queries_for_5_and_200_interventions(
 def test_list_refuses_technicians(client, technician):
     client.force_login(technician)
     assert client.get(reverse("interventions-list")).status_code == 403
+
+
+def test_every_page_keeps_the_urgency_order_and_the_exact_count(client, dispatcher):
+    """The list reads a page's ids first, then their rows (issue 14): the rows come back in
+    the urgency order, not the database's, on the last page too, and the count is exact."""
+    made = []
+    for n in range(28):
+        job = make_intervention(client=ClientFactory(name=f"Client {n}"), object=f"Panne {n}")
+        # Later jobs have nearer deadlines: the urgency order is the reverse of creation.
+        set_deadline(job, requested_hours_ago=1, deadline_in_hours=100 - n)
+        made.append(job.number)
+    services.intervention_cancel(
+        intervention=Intervention.objects.get(number=made[0]), actor=None, reason="Doublon"
+    )
+    client.force_login(dispatcher)
+    last = client.get(reverse("interventions-list"), {"status": "", "page": "2"})
+    assert numbers(last) == [made[2], made[1], made[0]]
+    assert "28 interventions, les plus urgentes en premier." in last.content.decode()
+    first = client.get(reverse("interventions-list"))
+    assert numbers(first) == made[:0:-1][:25]
+    assert "27 interventions, les plus urgentes en premier." in first.content.decode()
