@@ -55,7 +55,7 @@ from interventions.models import (
     Visit,
 )
 from interventions.pdf import content_fingerprint
-from interventions.roles import GROUP_NAMES, TECHNICIAN
+from interventions.roles import DISPATCHER, GROUP_NAMES, TECHNICIAN
 from interventions.snapshot import build_snapshot
 
 from .build import demo_signature
@@ -368,6 +368,7 @@ class _Loader:
         self.technicians = [users[f"{USER_MARK}tech{k:03d}"] for k in range(self.n_technicians)]
         group.user_set.add(*self.technicians)
         self.dispatcher = users["ld-dispatch"]
+        Group.objects.get_or_create(name=GROUP_NAMES[DISPATCHER])[0].user_set.add(self.dispatcher)
         self.names = {u.pk: f"{u.first_name} {u.last_name}".strip() for u in users.values()}
         self.signatures = {u.pk: demo_signature(self.names[u.pk]) for u in self.technicians}
         self.customer_signatures = [demo_signature(f"client {k}") for k in range(12)]

@@ -6,8 +6,10 @@ import json
 from io import StringIO
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -101,6 +103,22 @@ def test_list_and_detail_pages_open(loaded, client, manager):
 def test_technicians_have_the_role(loaded):
     technicians = {i.technician for i in Intervention.objects.exclude(technician=None)}
     assert technicians and all(roles.user_role(t) == roles.TECHNICIAN for t in technicians)
+
+
+def test_the_dispatcher_has_the_role(loaded):
+    assert roles.user_role(get_user_model().objects.get(username="ld-dispatch")) == (
+        roles.DISPATCHER
+    )
+
+
+@pytest.mark.postgres
+def test_leaves_planner_statistics(loaded):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE relname = %s",
+            [Intervention._meta.db_table],
+        )
+        assert cursor.fetchone()[0] >= 300
 
 
 def test_refuses_a_database_with_real_data_unless_forced(db):

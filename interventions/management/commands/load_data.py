@@ -5,6 +5,7 @@ database that holds clients or interventions it did not create, unless `--force`
 """
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from interventions.demo import scale
 
@@ -46,6 +47,13 @@ class Command(BaseCommand):
             seed=options["seed"],
             log=self.stdout.write,
         )
+        # Fresh tables carry no planner statistics and no visibility map: PostgreSQL then plans
+        # for empty tables and cannot answer from an index alone (measured: the list's page 200
+        # took 544 ms instead of 73 ms). VACUUM cannot run inside a transaction (tests).
+        self.stdout.write("Statistiques pour le planificateur (VACUUM ANALYZE)…")
+        vacuum = connection.vendor == "postgresql" and not connection.in_atomic_block
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE" if vacuum else "ANALYZE")
         by_status = counts.pop("by_status")
         seconds = counts.pop("seconds")
         self.stdout.write(", ".join(f"{key} : {value}" for key, value in counts.items()))
