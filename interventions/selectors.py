@@ -286,11 +286,16 @@ def technician_signature(intervention: Intervention) -> TechnicianSignature | No
     return TechnicianSignature.objects.filter(intervention=intervention).first()
 
 
-def equipment_history(pk: int) -> tuple[Equipment, QuerySet[Intervention]]:
-    """One piece of equipment (404 if unknown) and every intervention on it, newest first."""
-    equipment = get_object_or_404(
-        Equipment.objects.select_related("client", "site", "contract"), pk=pk
-    )
+def equipment_history(user, pk: int) -> tuple[Equipment, QuerySet[Intervention]]:
+    """One piece of equipment and every intervention on it, newest first. A technician reads
+    it only for equipment of a job they see (assigned, or worked on before a handover): 404
+    for any other, as for another technician's job."""
+    equipment_qs = Equipment.objects.select_related("client", "site", "contract")
+    if roles.user_role(user) == roles.TECHNICIAN:
+        equipment_qs = equipment_qs.filter(
+            pk__in=visible_interventions(user).values("equipment_id")
+        )
+    equipment = get_object_or_404(equipment_qs, pk=pk)
     interventions = (
         Intervention.objects.filter(equipment=equipment)
         .select_related("technician")

@@ -251,8 +251,8 @@ def visits_plan_create(request, contract_pk: int):
 @role_required(roles.DISPATCHER, roles.MANAGER, roles.TECHNICIAN)
 def equipment_history(request, pk: int):
     """Every intervention on one piece of equipment, newest first: a technician checks whether
-    today's problem comes from an earlier intervention (all roles read the whole history)."""
-    equipment, interventions = selectors.equipment_history(pk)
+    today's problem comes from an earlier intervention (only on equipment of their own jobs)."""
+    equipment, interventions = selectors.equipment_history(request.user, pk)
     return render(
         request,
         "interventions/equipment_history.html",
