@@ -187,7 +187,10 @@ class AssignForm(forms.Form):
         if end and not start:
             self.add_error("scheduled_start", _("Give the start of the slot."))
         elif start and not end:
-            data["scheduled_end"] = start + datetime.timedelta(hours=1)
+            try:
+                data["scheduled_end"] = start + datetime.timedelta(hours=1)
+            except OverflowError:
+                self.add_error("scheduled_start", _("This date is outside the calendar."))
         elif start and end and end <= start:
             self.add_error("scheduled_end", _("The time slot must end after it starts."))
         return data
