@@ -271,8 +271,8 @@ def get_part_used(intervention: Intervention, pk: int) -> PartUsed:
 
 def part_search(query: str, limit: int = 12) -> list[Part]:
     """Active catalogue parts whose reference or name contains `query` (two characters
-    at least, else nothing)."""
-    query = query.strip()
+    at least, else nothing). A NUL cannot be in a PostgreSQL string: it matches nothing."""
+    query = query.replace("\x00", "").strip()
     if len(query) < 2:
         return []
     return list(
@@ -308,9 +308,18 @@ def equipment_history(user, pk: int) -> tuple[Equipment, QuerySet[Intervention]]
 # --- intake: what the dispatcher picks during a call -------------------------------------
 
 
+def pk_or_none(value) -> int | None:
+    """A primary key typed in a request: ASCII digits only ("²", " 1", "1e3": None)."""
+    text = str(value) if value is not None else ""
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        return None
+    return int(text)
+
+
 def _by_pk_or_none(qs: QuerySet, pk) -> object | None:
     """`pk` comes from the request as typed: anything but digits finds nothing."""
-    if not pk or not str(pk).isdigit():
+    pk = pk_or_none(pk)
+    if pk is None:
         return None
     return qs.filter(pk=pk).first()
 
@@ -321,7 +330,7 @@ def active_client_or_none(pk) -> Client | None:
 
 def get_active_client(pk) -> Client:
     """The active client `pk`, else 404."""
-    return get_object_or_404(Client, pk=pk or 0, active=True)
+    return get_object_or_404(Client, pk=pk_or_none(pk) or 0, active=True)
 
 
 def client_site_or_none(client: Client, pk) -> Site | None:

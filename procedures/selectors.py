@@ -4,6 +4,8 @@ signature blockers and the acceptance block of the report snapshot."""
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
+from interventions.selectors import pk_or_none
+
 from .models import (
     Answer,
     Kind,
@@ -293,7 +295,7 @@ def diagnostic_runs() -> QuerySet[ProcedureRun]:
 
 def diagnostic_procedure(pk) -> Procedure | None:
     """The diagnostic procedure `pk` (any value; None when it is not one)."""
-    return Procedure.objects.filter(pk=pk or 0, kind=Kind.DIAGNOSTIC).first()
+    return Procedure.objects.filter(pk=pk_or_none(pk) or 0, kind=Kind.DIAGNOSTIC).first()
 
 
 def diagnostic_open_run(intervention) -> ProcedureRun | None:

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -152,8 +153,13 @@ def intervention_handover_view(request, pk: int):
                 % {"name": display_name(form.cleaned_data["to_technician"])},
             )
             target = request.POST.get("next")
-            if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-                return redirect(target)
+            if (
+                target
+                and target.startswith("/")
+                and target.isprintable()
+                and url_has_allowed_host_and_scheme(target, {request.get_host()})
+            ):
+                return HttpResponseRedirect(target)
             return redirect("interventions-detail", pk=intervention.pk)
     return render_detail(request, intervention, handover_form=form, status=400)
 
