@@ -119,7 +119,8 @@ def _chosen_contract(value: str) -> Contract | None:
     (the client's, active on the day) is the service's rule (`contract_choice_check`)."""
     if value in ("", NO_CONTRACT):
         return None
-    contract = Contract.objects.filter(pk=value).first() if value.isdigit() else None
+    pk = selectors.pk_or_none(value)
+    contract = Contract.objects.filter(pk=pk).first() if pk else None
     if contract is None:
         raise forms.ValidationError(_("This contract no longer exists: choose again."))
     return contract

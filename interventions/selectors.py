@@ -421,7 +421,8 @@ def billing_lines_with_totals(
 
 
 def contract_rates_or_none(contract_pk) -> ContractRates | None:
-    if not str(contract_pk).isdigit():
+    contract_pk = pk_or_none(contract_pk)
+    if contract_pk is None:
         return None
     return ContractRates.objects.filter(contract_id=contract_pk).first()
 

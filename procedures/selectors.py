@@ -21,6 +21,7 @@ def procedure_search(
     *, query: str = "", kind: str = "", archived: bool = False, published_only: bool = True
 ) -> QuerySet[Procedure]:
     """The library: title, summary and step labels are searched (case-insensitive)."""
+    query = query.replace("\x00", "")  # no NUL in a PostgreSQL string: it matches nothing
     qs = Procedure.objects.filter(archived=archived)
     if kind:
         qs = qs.filter(kind=kind)

@@ -91,3 +91,49 @@ def test_handover_with_a_next_that_is_no_url_goes_to_the_intervention(
     )
     assert response.status_code == 302
     assert response.url == reverse("interventions-detail", args=[job.pk])
+
+
+@pytest.mark.parametrize("value", ["9" * 4301, "²"])
+def test_intake_with_a_contract_choice_that_is_no_id_is_refused_on_the_form(
+    client, dispatcher, value
+):
+    customer = ClientFactory()
+    client.force_login(dispatcher)
+    response = client.post(
+        reverse("interventions-intake"),
+        {
+            "client": customer.pk,
+            "object": "Panne",
+            "channel": "phone",
+            "priority": "2",
+            "contract": value,
+        },
+    )
+    assert response.status_code == 200
+    assert (
+        "Ce contrat n’existe plus" in response.content.decode() or response.context["form"].errors
+    )
+    assert not customer.interventions.exists()
+
+
+def test_procedure_library_search_with_a_nul_character(client, technician):
+    build_printer_tree()
+    client.force_login(technician)
+    assert client.get(reverse("procedures-list"), {"q": "imprimante\x00"}).status_code == 200
+
+
+def test_procedure_version_that_is_no_number_shows_the_published_one(client, manager):
+    tree = build_printer_tree(manager)
+    client.force_login(manager)
+    response = client.get(reverse("procedures-detail", args=[tree.pk]), {"version": "²"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 4301])
+def test_billing_rates_of_a_contract_id_that_is_no_number(client, manager, value):
+    client.force_login(manager)
+    response = client.post(
+        reverse("interventions-billing-rates"),
+        {"contract-contract": value, "contract-hourly_rate": "50"},
+    )
+    assert response.status_code == 400
