@@ -692,3 +692,15 @@ def test_a_refused_form_is_detected_and_its_database_unchanged(world, db):
     )
     assert not is_refusal(response)
     assert database_state() != before
+
+
+def test_a_refusal_said_by_a_message_on_a_redirect_is_detected(world, db):
+    """The other kind of refusal: a redirect carrying an error message (reopening a report
+    that was never submitted)."""
+    client = Client()
+    client.force_login(world.users["tech_a"])
+    before = database_state()
+    response = client.post(reverse("interventions-work-reopen", args=[world.job_open.pk]))
+    assert response.status_code == 302
+    assert is_refusal(response)
+    assert database_state() == before
