@@ -11,7 +11,7 @@ APT_PACKAGES := chromium poppler-utils gettext fonts-dejavu-core fonts-symbola f
 RUN_DATABASE_URL ?= sqlite:///$(CURDIR)/db.sqlite3
 TEST_ENV := SECRET_KEY=test-only-secret-key DJANGO_ALLOW_ASYNC_UNSAFE=true DB_CONN_MAX_AGE=0
 
-.PHONY: run test lint format system-deps venv messages demo-png clean backup restore
+.PHONY: run test lint format system-deps venv messages demo-png clean
 
 run: system-deps $(STAMP)
 	DEBUG=1 DATABASE_URL=$(RUN_DATABASE_URL) $(BIN)/python manage.py migrate --no-input
@@ -73,6 +73,7 @@ clean:
 # Backup of the PostgreSQL database (pg_dump, custom format) and of MEDIA_ROOT into
 # $(BACKUP_DIR)/<date-time>/; restore refuses a database or media folder holding data unless
 # FORCE=1 (README, « Sauvegarde »).
+.PHONY: backup restore
 BACKUP_DIR ?= $(CURDIR)/backups
 backup: $(STAMP)
 	BACKUP_DIR=$(BACKUP_DIR) $(BIN)/python manage.py backup
