@@ -79,3 +79,15 @@ system-deps:
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+# Backup of the PostgreSQL database (pg_dump, custom format) and of MEDIA_ROOT into
+# $(BACKUP_DIR)/<date-time>/; restore refuses a database or media folder holding data unless
+# FORCE=1 (README, « Sauvegarde »).
+.PHONY: backup restore
+BACKUP_DIR ?= $(CURDIR)/backups
+backup: $(STAMP)
+	BACKUP_DIR=$(BACKUP_DIR) $(BIN)/python manage.py backup
+
+restore: $(STAMP)
+	@test -n "$(FROM)" || (echo "Usage : make restore FROM=$(BACKUP_DIR)/<date-heure> [FORCE=1]"; exit 2)
+	$(BIN)/python manage.py restore "$(FROM)" $(if $(filter 1,$(FORCE)),--force,)

@@ -121,7 +121,8 @@ def _chosen_contract(value: str) -> Contract | None:
     (the client's, active on the day) is the service's rule (`contract_choice_check`)."""
     if value in ("", NO_CONTRACT):
         return None
-    contract = Contract.objects.filter(pk=value).first() if value.isdigit() else None
+    pk = selectors.pk_or_none(value)
+    contract = Contract.objects.filter(pk=pk).first() if pk else None
     if contract is None:
         raise forms.ValidationError(_("This contract no longer exists: choose again."))
     return contract
@@ -189,7 +190,10 @@ class AssignForm(forms.Form):
         if end and not start:
             self.add_error("scheduled_start", _("Give the start of the slot."))
         elif start and not end:
-            data["scheduled_end"] = start + datetime.timedelta(hours=1)
+            try:
+                data["scheduled_end"] = start + datetime.timedelta(hours=1)
+            except OverflowError:
+                self.add_error("scheduled_start", _("This date is outside the calendar."))
         elif start and end and end <= start:
             self.add_error("scheduled_end", _("The time slot must end after it starts."))
         start, end = data.get("scheduled_start"), data.get("scheduled_end")

@@ -317,8 +317,8 @@ def get_part_used(intervention: Intervention, pk: int) -> PartUsed:
 
 def part_search(query: str, limit: int = 12) -> list[Part]:
     """Active catalogue parts whose reference or name contains `query` (two characters
-    at least, else nothing)."""
-    query = query.strip()
+    at least, else nothing). A NUL cannot be in a PostgreSQL string: it matches nothing."""
+    query = query.replace("\x00", "").strip()
     if len(query) < 2:
         return []
     return list(
@@ -332,12 +332,16 @@ def technician_signature(intervention: Intervention) -> TechnicianSignature | No
     return TechnicianSignature.objects.filter(intervention=intervention).first()
 
 
-def equipment_history(pk: int) -> tuple[Equipment, QuerySet[Intervention]]:
-    """One piece of equipment (404 if unknown) and every intervention on it, newest first
-    (ordered by the index on equipment and request date: a page is read without a sort)."""
-    equipment = get_object_or_404(
-        Equipment.objects.select_related("client", "site", "contract"), pk=pk
-    )
+def equipment_history(user, pk: int) -> tuple[Equipment, QuerySet[Intervention]]:
+    """One piece of equipment and every intervention on it, newest first. A technician reads
+    it only for equipment of a job they see (assigned, or worked on before a handover): 404
+    for any other, as for another technician's job."""
+    equipment_qs = Equipment.objects.select_related("client", "site", "contract")
+    if roles.user_role(user) == roles.TECHNICIAN:
+        equipment_qs = equipment_qs.filter(
+            pk__in=visible_interventions(user).values("equipment_id")
+        )
+    equipment = get_object_or_404(equipment_qs, pk=pk)
     interventions = (
         Intervention.objects.filter(equipment=equipment)
         .select_related("technician")
@@ -363,17 +367,20 @@ def equipment_history(pk: int) -> tuple[Equipment, QuerySet[Intervention]]:
 # --- intake: what the dispatcher picks during a call -------------------------------------
 
 
-def as_pk(value) -> int:
-    """An id as typed in a request: its digits as an int, else 0 (which finds nothing), never
-    the ValueError ("abc", "1.5") that became a 500."""
-    text = str(value or "").strip()
-    return int(text) if text.isascii() and text.isdigit() else 0
+def pk_or_none(value) -> int | None:
+    """A primary key typed in a request: ASCII digits only ("²", " 1", "1e3": None)."""
+    text = str(value) if value is not None else ""
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        return None
+    return int(text)
 
 
 def _by_pk_or_none(qs: QuerySet, pk) -> object | None:
     """`pk` comes from the request as typed: anything but digits finds nothing."""
-    pk = as_pk(pk)
-    return qs.filter(pk=pk).first() if pk else None
+    pk = pk_or_none(pk)
+    if pk is None:
+        return None
+    return qs.filter(pk=pk).first()
 
 
 def active_client_or_none(pk) -> Client | None:
@@ -382,7 +389,7 @@ def active_client_or_none(pk) -> Client | None:
 
 def get_active_client(pk) -> Client:
     """The active client `pk`, else 404."""
-    return get_object_or_404(Client, pk=as_pk(pk), active=True)
+    return get_object_or_404(Client, pk=pk_or_none(pk) or 0, active=True)
 
 
 def client_site_or_none(client: Client, pk) -> Site | None:
@@ -473,7 +480,8 @@ def billing_lines_with_totals(
 
 
 def contract_rates_or_none(contract_pk) -> ContractRates | None:
-    if not str(contract_pk).isdigit():
+    contract_pk = pk_or_none(contract_pk)
+    if contract_pk is None:
         return None
     return ContractRates.objects.filter(contract_id=contract_pk).first()
 

@@ -4,7 +4,7 @@ signature blockers and the acceptance block of the report snapshot."""
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from interventions.selectors import as_pk
+from interventions.selectors import pk_or_none
 
 from .models import (
     Answer,
@@ -21,6 +21,7 @@ def procedure_search(
     *, query: str = "", kind: str = "", archived: bool = False, published_only: bool = True
 ) -> QuerySet[Procedure]:
     """The library: title, summary and step labels are searched (case-insensitive)."""
+    query = query.replace("\x00", "")  # no NUL in a PostgreSQL string: it matches nothing
     qs = Procedure.objects.filter(archived=archived)
     if kind:
         qs = qs.filter(kind=kind)
@@ -295,7 +296,7 @@ def diagnostic_runs() -> QuerySet[ProcedureRun]:
 
 def diagnostic_procedure(pk) -> Procedure | None:
     """The diagnostic procedure `pk` (any value; None when it is not one)."""
-    return Procedure.objects.filter(pk=as_pk(pk), kind=Kind.DIAGNOSTIC).first()
+    return Procedure.objects.filter(pk=pk_or_none(pk) or 0, kind=Kind.DIAGNOSTIC).first()
 
 
 def diagnostic_open_run(intervention) -> ProcedureRun | None:

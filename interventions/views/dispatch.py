@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -154,8 +155,13 @@ def intervention_handover_view(request, pk: int):
                 % {"name": display_name(form.cleaned_data["to_technician"])},
             )
             target = request.POST.get("next")
-            if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-                return redirect(target)
+            if (
+                target
+                and target.startswith("/")
+                and target.isprintable()
+                and url_has_allowed_host_and_scheme(target, {request.get_host()})
+            ):
+                return HttpResponseRedirect(target)
             return redirect("interventions-detail", pk=intervention.pk)
     return render_detail(request, intervention, handover_form=form, status=400)
 
@@ -253,8 +259,8 @@ def visits_plan_create(request, contract_pk: int):
 @role_required(roles.DISPATCHER, roles.MANAGER, roles.TECHNICIAN)
 def equipment_history(request, pk: int):
     """Every intervention on one piece of equipment, newest first: a technician checks whether
-    today's problem comes from an earlier intervention (all roles read the whole history)."""
-    equipment, interventions = selectors.equipment_history(pk)
+    today's problem comes from an earlier intervention (only on equipment of their own jobs)."""
+    equipment, interventions = selectors.equipment_history(request.user, pk)
     page = Paginator(interventions, EQUIPMENT_HISTORY_PAGE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -14,10 +14,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseServerError
+from django.http import HttpResponseRedirect, HttpResponseServerError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.templatetags.static import static
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -38,8 +39,14 @@ BARE_500 = (
 
 
 def _safe_next(request, url: str | None) -> str | None:
-    if url and url_has_allowed_host_and_scheme(
-        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    """`url` if it is a path of this site (no control character), else None."""
+    if (
+        url
+        and url.startswith("/")
+        and url.isprintable()
+        and url_has_allowed_host_and_scheme(
+            url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return url
     return None
@@ -53,7 +60,7 @@ def language_set(request):
         people.user_language_set(user=request.user, language=request.POST.get("language", ""))
     except ValidationError as error:
         messages.error(request, error.messages[0])
-    return redirect(_safe_next(request, request.POST.get("next")) or "home")
+    return HttpResponseRedirect(_safe_next(request, request.POST.get("next")) or reverse("home"))
 
 
 def permission_denied(request, exception=None):

@@ -174,7 +174,9 @@ def work_report_save(request, pk: int):
     """Autosave endpoint (fetch): JSON in, JSON out; 409 with a French message once locked."""
     intervention = assigned_intervention(request, pk)
     form = tablet_forms.ReportTextsForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():
+        errors = [text for field_errors in form.errors.values() for text in field_errors]
+        return JsonResponse({"saved": False, "error": " ".join(errors)}, status=400)
     texts = {
         name: form.cleaned_data[name] for name in services.REPORT_FIELDS if name in request.POST
     }

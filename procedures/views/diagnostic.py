@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from interventions.roles import role_required
-from interventions.selectors import as_pk, get_intervention_for
+from interventions.selectors import get_intervention_for, pk_or_none
 
 from .. import selectors, services
 from ..models import Answer, Kind
@@ -94,7 +94,7 @@ def _diagnostic_run_to_work_on(request, pk: int):
 @role_required(*ALL_ROLES)
 def diagnostic_answer(request, pk: int):
     run, intervention = _diagnostic_run_to_work_on(request, pk)
-    answer = get_object_or_404(Answer, pk=as_pk(request.POST.get("answer")))
+    answer = get_object_or_404(Answer, pk=pk_or_none(request.POST.get("answer")) or 0)
     try:
         run = services.diagnostic_answer(run=run, answer=answer, actor=request.user)
     except ValidationError as error:

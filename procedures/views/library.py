@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 
 from interventions import roles
 from interventions.roles import role_required
+from interventions.selectors import pk_or_none
 
 from .. import selectors
 from ..models import Kind, Procedure
@@ -52,8 +53,8 @@ def procedure_detail(request, pk: int):
     procedure = _procedure_for(request.user, pk)
     is_manager = roles.has_role(request.user, roles.MANAGER)
     version = procedure.published_version()
-    requested = request.GET.get("version", "")
-    if requested.isdigit():
+    requested = pk_or_none(request.GET.get("version", ""))
+    if requested is not None:
         versions = selectors.procedure_versions(procedure, published_only=not is_manager)
         version = get_object_or_404(versions, number=requested)
     if version is None:

@@ -297,3 +297,23 @@ def test_equipment_history_is_paginated_newest_first(client, dispatcher):
     html = first.content.decode()
     assert "23 interventions, de la plus récente à la plus ancienne." in html
     assert "Page 1 sur 2" in html and "Suivante" in html
+
+
+def test_technician_reads_only_the_history_of_equipment_of_their_jobs(
+    client, technician, other_technician, dispatcher
+):
+    """Decision (README, « Rôles »): a technician needs the history of the equipment they
+    work on, not the diagnostics and parts of another technician's customers."""
+    mine, theirs = EquipmentFactory(), EquipmentFactory()
+    job = make_intervention(equipment=mine)
+    services.intervention_assign(intervention=job, technician=technician, actor=dispatcher)
+    other = make_intervention(equipment=theirs)
+    services.intervention_assign(intervention=other, technician=other_technician, actor=dispatcher)
+    client.force_login(technician)
+    url = "interventions-equipment-history"
+    assert client.get(reverse(url, args=[mine.pk])).status_code == 200
+    assert client.get(reverse(url, args=[theirs.pk])).status_code == 404
+    never_on_a_job = EquipmentFactory()
+    assert client.get(reverse(url, args=[never_on_a_job.pk])).status_code == 404
+    client.force_login(dispatcher)
+    assert client.get(reverse(url, args=[theirs.pk])).status_code == 200

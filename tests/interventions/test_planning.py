@@ -182,3 +182,20 @@ def test_visits_to_plan_is_for_dispatchers(client, technician, visit_contract):
     response = client.post(reverse("interventions-visits-create", args=[visit_contract.pk]))
     assert response.status_code == 403
     assert not Intervention.objects.exists()
+
+
+def test_assign_refuses_a_slot_starting_in_the_last_hour_of_year_9999(
+    client, dispatcher, technician
+):
+    """Found by tests/reliability/test_hostile_input.py: the default end (start + 1 h) overflowed
+    the calendar and the page answered 500."""
+    job = make_intervention()
+    client.force_login(dispatcher)
+    response = client.post(
+        reverse("interventions-assign", args=[job.pk]),
+        {"technician": technician.pk, "scheduled_start": "9999-12-31T23:59"},
+    )
+    assert response.status_code == 400
+    assert "Cette date est hors du calendrier." in response.content.decode()
+    job.refresh_from_db()
+    assert job.technician is None and job.scheduled_start is None

@@ -1,0 +1,32 @@
+"""Every named route of the URL conf, found by walking the resolver (not a hand-kept list)."""
+
+from dataclasses import dataclass
+
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str  # with its namespace, e.g. "admin:index"
+    pattern: str
+    keywords: tuple[str, ...]
+
+
+def _walk(resolver, prefix="", namespace=""):
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            yield from _walk(entry, prefix + str(entry.pattern), inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            keywords = tuple(entry.pattern.converters) + tuple(
+                entry.pattern.regex.groupindex.keys() - entry.pattern.converters.keys()
+            )
+            yield Route(f"{namespace}{entry.name}", prefix + str(entry.pattern), keywords)
+
+
+def all_routes() -> list[Route]:
+    return sorted({r.name: r for r in _walk(get_resolver())}.values(), key=lambda r: r.name)
+
+
+def url_for(route: Route, kwargs: dict) -> str:
+    return reverse(route.name, kwargs=kwargs)
