@@ -183,6 +183,24 @@ class Intervention(models.Model):
     diagnostics = models.TextField(_("diagnostics and observations"), blank=True)
     work_done = models.TextField(_("work done"), blank=True)
     remarks = models.TextField(_("remarks"), blank=True)
+    # Optimistic locking (interventions/conflicts.py): each counter is raised by the services
+    # that write its part of the job, and a form or autosave read at an older value is refused.
+    # One counter per thing two people edit at once, so a visit stamped on one tablet does not
+    # refuse the texts typed on another.
+    report_version = models.PositiveIntegerField(_("report texts version"), default=0)
+    report_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("report texts last changed by"),
+    )
+    report_edited_at = models.DateTimeField(
+        _("report texts last changed at"), null=True, blank=True
+    )
+    parts_version = models.PositiveIntegerField(_("parts list version"), default=0)
+    assignment_version = models.PositiveIntegerField(_("assignment version"), default=0)
     outcome = models.CharField(
         _("outcome"), max_length=10, choices=Outcome.choices, blank=True, default=Outcome.PENDING
     )
@@ -331,6 +349,7 @@ class Visit(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
     travel_minutes = models.PositiveIntegerField(_("travel time (minutes)"), default=0)
+    version = models.PositiveIntegerField(_("version"), default=0)  # raised by visit services
 
     class Meta:
         ordering = ["arrived_at"]
@@ -483,6 +502,7 @@ class InterventionEvent(models.Model):
         CONTRACT_CHOSEN = "contract_chosen", _("Contract chosen")
         CONTRACT_NONE = "contract_none", _("No contract")
         PART_REMOVED = "part_removed", _("Part removed")
+        REPORT_TEXT = "report_text", _("Report text changed")
 
     intervention = models.ForeignKey(
         Intervention,

@@ -15,6 +15,11 @@ class ReportTextsForm(forms.Form):
     diagnostics = forms.CharField(required=False, strip=False)
     work_done = forms.CharField(required=False, strip=False)
     remarks = forms.CharField(required=False, strip=False)
+    # The report_version the texts were read at (optimistic locking, interventions/conflicts.py).
+    version = forms.IntegerField(
+        min_value=0,
+        error_messages={"required": _("This page is out of date: reload it before saving.")},
+    )
 
 
 class DepartureForm(forms.Form):

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import roles, workflow
+from ..conflicts import EditConflict, is_stale
 from ..guards import ensure_editable, ensure_report_open
 from ..models import (
     Channel,
@@ -30,24 +31,90 @@ from .signing import signature_blockers
 REPORT_FIELDS = ("diagnostics", "work_done", "remarks")
 
 
-def report_update(*, intervention: Intervention, actor=None, **texts: str) -> Intervention:
-    """Save the report's texts (diagnostics, work done, remarks), while the report is open."""
+# Autosave sends the texts every few seconds while someone types: the history keeps one
+# event per person and field per editing session (see `_report_text_event`).
+REPORT_EDIT_WINDOW = datetime.timedelta(minutes=10)
+
+
+def report_update(
+    *,
+    intervention: Intervention,
+    actor=None,
+    version: int | None = None,
+    now: datetime.datetime | None = None,
+    **texts: str,
+) -> Intervention:
+    """Save the report's texts (diagnostics, work done, remarks), while the report is open.
+
+    `version` is the `report_version` the texts were read at (forms, autosave): a save read at
+    an older version is refused with the other person's texts (`EditConflict`), unless it
+    changes nothing (the same texts sent twice). Every change raises the version and is
+    recorded in the history (who, when, field, before and after)."""
     unknown = set(texts) - set(REPORT_FIELDS)
     if unknown:
         raise TypeError(f"Unknown report fields: {sorted(unknown)}")
+    now = now or timezone.now()
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
         ensure_report_open(locked)
         changed = [name for name, value in texts.items() if getattr(locked, name) != value]
         if not changed:
             return locked
+        if is_stale(version, locked.report_version):
+            raise EditConflict(
+                _("this report"),
+                theirs={name: getattr(locked, name) for name in REPORT_FIELDS},
+                by=locked.report_edited_by,
+                at=locked.report_edited_at,
+                version=locked.report_version,
+            )
         for name in changed:
+            _report_text_event(locked, name, texts[name], actor, now)
             setattr(locked, name, texts[name])
+        locked.report_version += 1
+        locked.report_edited_by = actor
+        locked.report_edited_at = now
         locked.full_clean()
-        locked.save(update_fields=[*changed, "updated_at"])
+        locked.save(
+            update_fields=[
+                *changed,
+                "report_version",
+                "report_edited_by",
+                "report_edited_at",
+                "updated_at",
+            ]
+        )
     for name in changed:
         setattr(intervention, name, texts[name])
+    intervention.report_version = locked.report_version
     return locked
+
+
+def _report_text_event(locked: Intervention, field: str, after: str, actor, now) -> None:
+    """One event per editing session: a save by the same person, on the same field, within
+    `REPORT_EDIT_WINDOW` of the session's first save, while nobody else changed that field,
+    writes nothing (events are append-only). The session's event keeps the first `before`;
+    the history reads its latest `after` as the next session's `before`, or the current text
+    (`history.intervention_history`), which holds since every text change goes through here."""
+    last = (
+        locked.events.filter(code=InterventionEvent.Code.REPORT_TEXT, data__field=field)
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if (
+        last is not None
+        and last.actor_id == (actor.pk if actor else None)
+        and now - last.at < REPORT_EDIT_WINDOW
+    ):
+        return
+    InterventionEvent.objects.create(
+        intervention=locked,
+        kind=InterventionEvent.Kind.REPORT,
+        code=InterventionEvent.Code.REPORT_TEXT,
+        actor=actor,
+        at=now,
+        data={"field": field, "before": getattr(locked, field), "after": after},
+    )
 
 
 def _record_first_arrival(intervention: Intervention, arrived_at: datetime.datetime) -> None:

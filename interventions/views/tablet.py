@@ -171,21 +171,45 @@ def work_visit_edit(request, pk: int, visit_pk: int):
 @require_POST
 @role_required(roles.TECHNICIAN)
 def work_report_save(request, pk: int):
-    """Autosave endpoint (fetch): JSON in, JSON out; 409 with a French message once locked."""
+    """Autosave endpoint (fetch): JSON in, JSON out. 409 with a French message once locked,
+    and with the other person's texts (`conflict`) when the texts were read at an older
+    version; the page keeps what this user typed and lets them choose."""
     intervention = assigned_intervention(request, pk)
     form = tablet_forms.ReportTextsForm(request.POST)
-    form.is_valid()
+    if not form.is_valid():
+        errors = " ".join(e for errors in form.errors.values() for e in errors)
+        return JsonResponse({"saved": False, "error": errors}, status=400)
     texts = {
         name: form.cleaned_data[name] for name in services.REPORT_FIELDS if name in request.POST
     }
     try:
         intervention = services.report_update(
-            intervention=intervention, actor=request.user, **texts
+            intervention=intervention,
+            actor=request.user,
+            version=form.cleaned_data["version"],
+            **texts,
+        )
+    except services.EditConflict as conflict:
+        return JsonResponse(
+            {
+                "saved": False,
+                "conflict": True,
+                "error": conflict.messages[0],
+                "theirs": conflict.theirs,
+                "by": conflict.by_name,
+                "at": conflict.at_display,
+                "version": conflict.version,
+            },
+            status=409,
         )
     except ValidationError as error:
         return JsonResponse({"saved": False, "error": " ".join(error.messages)}, status=409)
     return JsonResponse(
-        {"saved": True, "at": timezone.localtime(intervention.updated_at).strftime("%H:%M:%S")}
+        {
+            "saved": True,
+            "at": timezone.localtime(intervention.updated_at).strftime("%H:%M:%S"),
+            "version": intervention.report_version,
+        }
     )
 
 

@@ -72,7 +72,7 @@ def test_another_technician_gets_404(client, technician, other_technician, name)
     ("name", "data"),
     [
         ("interventions-work-arrive", {}),
-        ("interventions-work-report", {"work_done": "piraté"}),
+        ("interventions-work-report", {"work_done": "piraté", "version": 0}),
         ("interventions-work-part-add", {"description": "X", "quantity": "1"}),
         ("interventions-work-submit", {}),
         ("interventions-work-resolve", {}),
@@ -144,7 +144,12 @@ def test_autosave_endpoint_saves_and_answers_json(client, technician):
     client.force_login(technician)
     response = client.post(
         url("interventions-work-report", job),
-        {"diagnostics": "Cartouche recyclée", "work_done": "Nettoyage", "remarks": ""},
+        {
+            "diagnostics": "Cartouche recyclée",
+            "work_done": "Nettoyage",
+            "remarks": "",
+            "version": 0,
+        },
     )
     assert response.status_code == 200 and response.json()["saved"] is True
     job.refresh_from_db()
@@ -350,7 +355,10 @@ def test_every_form_post_is_refused_after_signing(client, technician, other_tech
         response = client.post(url(name, job, *args), data, follow=True)
         body = response.content.decode()
         assert "est signée" in body or "ne peut pas passer" in body, name
-    response = client.post(url("interventions-work-report", job), {"work_done": "modifié"})
+    response = client.post(
+        url("interventions-work-report", job),
+        {"work_done": "modifié", "version": job.report_version},
+    )
     assert response.status_code == 409 and "signée" in response.json()["error"]
     job.refresh_from_db()
     assert job.status == Status.SIGNED and job.technician == technician
@@ -376,7 +384,10 @@ def test_pdf_of_an_unsigned_report_is_404(client, technician):
 def test_autosave_is_refused_while_the_customer_reads_the_report(client, technician):
     job = finished_job(technician)
     client.force_login(technician)
-    response = client.post(url("interventions-work-report", job), {"work_done": "ajout tardif"})
+    response = client.post(
+        url("interventions-work-report", job),
+        {"work_done": "ajout tardif", "version": job.report_version},
+    )
     assert response.status_code == 409
     assert "attend les signatures" in response.json()["error"]
     job.refresh_from_db()
