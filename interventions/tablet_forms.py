@@ -20,6 +20,8 @@ class ReportTextsForm(forms.Form):
         min_value=0,
         error_messages={"required": _("This page is out of date: reload it before saving.")},
     )
+    # A random name of the open page: two tablets of one person are two editing sessions.
+    page = forms.CharField(required=False, max_length=40)
 
 
 class DepartureForm(forms.Form):

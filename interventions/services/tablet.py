@@ -42,6 +42,7 @@ def report_update(
     actor=None,
     version: int | None = None,
     now: datetime.datetime | None = None,
+    page: str = "",
     **texts: str,
 ) -> Intervention:
     """Save the report's texts (diagnostics, work done, remarks), while the report is open.
@@ -49,7 +50,8 @@ def report_update(
     `version` is the `report_version` the texts were read at (forms, autosave): a save read at
     an older version is refused with the other person's texts (`EditConflict`), unless it
     changes nothing (the same texts sent twice). Every change raises the version and is
-    recorded in the history (who, when, field, before and after)."""
+    recorded in the history (who, when, field, before and after); `page` names the open page
+    (tablet) the autosave comes from, so that two tablets of one person are two sessions."""
     unknown = set(texts) - set(REPORT_FIELDS)
     if unknown:
         raise TypeError(f"Unknown report fields: {sorted(unknown)}")
@@ -69,7 +71,7 @@ def report_update(
                 version=locked.report_version,
             )
         for name in changed:
-            _report_text_event(locked, name, texts[name], actor, now)
+            _report_text_event(locked, name, texts[name], actor, now, page)
             setattr(locked, name, texts[name])
         locked.report_version += 1
         locked.report_edited_by = actor
@@ -90,12 +92,13 @@ def report_update(
     return locked
 
 
-def _report_text_event(locked: Intervention, field: str, after: str, actor, now) -> None:
-    """One event per editing session: a save by the same person, on the same field, within
-    `REPORT_EDIT_WINDOW` of the session's first save, while nobody else changed that field,
-    writes nothing (events are append-only). The session's event keeps the first `before`;
-    the history reads its latest `after` as the next session's `before`, or the current text
-    (`history.intervention_history`), which holds since every text change goes through here."""
+def _report_text_event(locked: Intervention, field: str, after: str, actor, now, page) -> None:
+    """One event per editing session: a save by the same person from the same page, on the
+    same field, within `REPORT_EDIT_WINDOW` of the session's first save, while nobody else
+    changed that field, writes nothing (events are append-only). The session's event keeps
+    the first `before`; the history reads its latest `after` as the next session's `before`,
+    or the current text (`history.intervention_history`), which holds since every text change
+    goes through here."""
     last = (
         locked.events.filter(code=InterventionEvent.Code.REPORT_TEXT, data__field=field)
         .order_by("-at", "-pk")
@@ -104,6 +107,7 @@ def _report_text_event(locked: Intervention, field: str, after: str, actor, now)
     if (
         last is not None
         and last.actor_id == (actor.pk if actor else None)
+        and last.data.get("page", "") == page
         and now - last.at < REPORT_EDIT_WINDOW
     ):
         return
@@ -113,7 +117,12 @@ def _report_text_event(locked: Intervention, field: str, after: str, actor, now)
         code=InterventionEvent.Code.REPORT_TEXT,
         actor=actor,
         at=now,
-        data={"field": field, "before": getattr(locked, field), "after": after},
+        data={
+            "field": field,
+            "before": getattr(locked, field),
+            "after": after,
+            **({"page": page} if page else {}),
+        },
     )
 
 

@@ -187,6 +187,7 @@ def work_report_save(request, pk: int):
             intervention=intervention,
             actor=request.user,
             version=form.cleaned_data["version"],
+            page=form.cleaned_data["page"],
             **texts,
         )
     except services.EditConflict as conflict:

@@ -222,3 +222,13 @@ def test_two_tablets_saving_at_once_exactly_one_wins(technician):
     assert job.report_version == version
     winners = {(v, n) for v, n, code in results if code == 200}
     assert job.diagnostics in {f"{n} {v}" for v, n in winners}
+
+
+def test_two_pages_of_one_person_are_two_sessions(technician):
+    """Two tablets of one technician: the second overwriting the first is its own event."""
+    job = assigned_job(technician)
+    services.report_update(intervention=job, actor=technician, page="tablette-1", remarks="Un")
+    services.report_update(intervention=job, actor=technician, page="tablette-2", remarks="Deux")
+    services.report_update(intervention=job, actor=technician, page="tablette-2", remarks="Trois")
+    events = report_events(job)
+    assert [(e.data["before"], e.data["after"]) for e in events] == [("", "Un"), ("Un", "Deux")]
