@@ -32,7 +32,7 @@ class EditConflict(ValidationError):
     (what the other person saved), `by` and `at` who and when, `version` the current version to
     read at if this user chooses to save again."""
 
-    def __init__(self, what: str, *, theirs: dict, by, at, version: int):
+    def __init__(self, what: str, *, theirs: dict, by, at, version: int, now_reads: str = ""):
         self.theirs = theirs
         self.by = by
         self.at = at
@@ -41,15 +41,26 @@ class EditConflict(ValidationError):
         self.at_display = (
             date_format(timezone.localtime(at), "SHORT_DATETIME_FORMAT") if at else "…"
         )
-        super().__init__(
-            _(
-                "While you were typing, %(name)s changed %(what)s (%(at)s). Your input was not "
-                "saved: it is kept on this page. Compare it with theirs, then save again."
-            )
-            % {"name": self.by_name, "what": what, "at": self.at_display},
-            code="conflict",
-        )
+        message = _(
+            "While you were typing, %(name)s changed %(what)s (%(at)s). Your input was not "
+            "saved: it is kept on this page. Compare it with theirs, then save again."
+        ) % {"name": self.by_name, "what": what, "at": self.at_display}
+        if now_reads:
+            message += " " + _("Now: %(values)s.") % {"values": now_reads}
+        super().__init__(message, code="conflict")
 
 
 def is_stale(read_version: int | None, current: int) -> bool:
     return read_version is not None and int(read_version) != current
+
+
+def last_change(intervention, codes, **data) -> tuple:
+    """Who and when of the latest event among `codes` (with these `data` facts): the other
+    person's change a conflict names."""
+    event = (
+        intervention.events.filter(code__in=codes, **{f"data__{k}": v for k, v in data.items()})
+        .select_related("actor")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    return (event.actor, event.at) if event else (None, None)

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .forms import VersionedForm
 from .models import Part
 from .signatures import SignatureField, clean_stamp
 
@@ -33,7 +34,7 @@ class DepartureForm(forms.Form):
     )
 
 
-class VisitForm(forms.Form):
+class VisitForm(VersionedForm):
     arrived_at = forms.DateTimeField(label=_("Arrived at"), widget=DATETIME_INPUT)
     left_at = forms.DateTimeField(label=_("Left at"), widget=DATETIME_INPUT, required=False)
     travel_km = forms.DecimalField(

@@ -6,10 +6,11 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from .. import roles, workflow
-from ..conflicts import EditConflict, is_stale
+from ..conflicts import EditConflict, is_stale, last_change
 from ..guards import ensure_editable, ensure_report_open
 from ..models import (
     Channel,
@@ -238,6 +239,7 @@ def visit_depart(
         if visit.left_at is not None:
             raise ValidationError(_("The departure of this visit is already stamped."))
         visit.left_at = left_at or timezone.now()
+        visit.version += 1
         if travel_km is not None:
             visit.travel_km = travel_km
         if travel_minutes is not None:
@@ -262,16 +264,34 @@ def visit_update(
     left_at: datetime.datetime | None,
     travel_km,
     travel_minutes: int,
+    version: int | None = None,
 ) -> Visit:
     """Correct a stamped visit (times and travel); the first arrival is recomputed. Only the
-    visit's own technician, or the office (`visit_correctable_by`)."""
+    visit's own technician, or the office (`visit_correctable_by`). `version`: the visit's
+    version the form was read at (a stale one is refused with the visit as it is now)."""
     with transaction.atomic():
         visit, locked = _locked_visit(visit, actor)
+        if is_stale(version, visit.version):
+            by, at = last_change(locked, VISIT_CODES, visit=visit.pk)
+            raise EditConflict(
+                _("this visit"),
+                theirs={"arrived_at": visit.arrived_at, "left_at": visit.left_at},
+                by=by,
+                at=at,
+                version=visit.version,
+                now_reads=_("arrival %(arrived)s, departure %(left)s, %(km)s km")
+                % {
+                    "arrived": _local(visit.arrived_at),
+                    "left": _local(visit.left_at),
+                    "km": visit.travel_km,
+                },
+            )
         before = {"arrived_at": visit.arrived_at.isoformat(), "left_at": _iso(visit.left_at)}
         visit.arrived_at = arrived_at
         visit.left_at = left_at
         visit.travel_km = travel_km
         visit.travel_minutes = travel_minutes
+        visit.version += 1
         visit.full_clean()
         visit.save()
         _refresh_first_arrival(locked)
@@ -287,6 +307,17 @@ def visit_update(
             },
         )
     return visit
+
+
+VISIT_CODES = (
+    InterventionEvent.Code.VISIT_ARRIVED,
+    InterventionEvent.Code.VISIT_DEPARTED,
+    InterventionEvent.Code.VISIT_CORRECTED,
+)
+
+
+def _local(value) -> str:
+    return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT") if value else "…"
 
 
 def _iso(value):

@@ -21,7 +21,7 @@ from ..history import handover_received
 from ..models import Intervention
 from ..roles import role_required
 from ..workflow import TransitionError
-from .access import add_form_errors, assigned_intervention, refused, work_url
+from .access import add_form_errors, assigned_intervention, refused, show_conflict, work_url
 
 
 @role_required(roles.TECHNICIAN)
@@ -142,6 +142,9 @@ def work_visit_edit(request, pk: int, visit_pk: int):
                 services.visit_update(visit=visit, actor=request.user, **form.cleaned_data)
                 messages.success(request, _("Visit corrected."))
                 return redirect(back)
+            except services.EditConflict as conflict:
+                show_conflict(form, conflict)
+                status = 400
             except ValidationError as error:
                 add_form_errors(form, error)
                 status = 400 if correctable else 403
@@ -152,6 +155,7 @@ def work_visit_edit(request, pk: int, visit_pk: int):
                 "left_at": timezone.localtime(visit.left_at) if visit.left_at else None,
                 "travel_km": visit.travel_km,
                 "travel_minutes": visit.travel_minutes,
+                "version": visit.version,
             }
         )
     return render(

@@ -232,3 +232,72 @@ def test_two_pages_of_one_person_are_two_sessions(technician):
     services.report_update(intervention=job, actor=technician, page="tablette-2", remarks="Trois")
     events = report_events(job)
     assert [(e.data["before"], e.data["after"]) for e in events] == [("", "Un"), ("Un", "Deux")]
+
+
+# --- Assignment, visits, parts ---------------------------------------------------------------
+
+
+def test_assignment_read_at_an_older_version_is_refused_and_keeps_the_input(
+    client, dispatcher, technician, other_technician
+):
+    job = assigned_job(technician, dispatcher)
+    read_at = job.assignment_version
+    services.intervention_assign(
+        intervention=job, technician=other_technician, actor=dispatcher, version=read_at
+    )
+    client.force_login(dispatcher)
+    response = client.post(
+        reverse("interventions-assign", args=[job.pk]),
+        {
+            "technician": technician.pk,
+            "scheduled_start": "2030-01-15T09:00",
+            "scheduled_end": "2030-01-15T10:00",
+            "version": read_at,
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Pendant que vous écriviez" in page and "qui fait cette intervention" in page
+    assert other_technician.get_full_name() in page
+    assert 'value="2030-01-15T09:00"' in page  # what the dispatcher typed is kept
+    assert f'name="version" value="{read_at + 1}"' in page  # saving again is a choice
+    job.refresh_from_db()
+    assert job.technician == other_technician and job.assignment_version == read_at + 1
+
+
+def test_handover_read_at_an_older_version_is_refused(dispatcher, technician, other_technician):
+    job = assigned_job(technician, dispatcher)
+    services.intervention_assign(
+        intervention=job, technician=other_technician, actor=dispatcher, version=1
+    )
+    with pytest.raises(EditConflict):
+        services.intervention_handover(
+            intervention=job, to_technician=technician, actor=technician, note="fait", version=1
+        )
+
+
+def test_visit_correction_read_at_an_older_version_is_refused_and_keeps_the_input(
+    client, technician
+):
+    job = assigned_job(technician)
+    visit = services.visit_arrive(intervention=job, technician=technician)
+    services.visit_depart(visit=visit, actor=technician, travel_km=12)
+    visit.refresh_from_db()
+    assert visit.version == 1
+    client.force_login(technician)
+    response = client.post(
+        reverse("interventions-work-visit", args=[job.pk, visit.pk]),
+        {
+            "arrived_at": "2026-01-05T08:00",
+            "left_at": "2026-01-05T09:30",
+            "travel_km": "33",
+            "travel_minutes": "20",
+            "version": 0,
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Pendant que vous écriviez" in page and "ce passage" in page
+    assert 'value="33"' in page and 'name="version" value="1"' in page
+    visit.refresh_from_db()
+    assert visit.travel_km == 12 and visit.version == 1

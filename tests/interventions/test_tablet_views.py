@@ -131,6 +131,7 @@ def test_visit_correction_keeps_the_input_on_error(client, technician):
             "left_at": "2026-03-02T09:00",
             "travel_km": "7",
             "travel_minutes": "12",
+            "version": visit.version,
         },
     )
     body = response.content.decode()
@@ -252,7 +253,11 @@ def test_tablet_handover_uses_the_shared_service(client, technician, other_techn
     client.force_login(technician)
     response = client.post(
         url("interventions-work-handover", job),
-        {"to_technician": other_technician.pk, "note": "Toner changé, reste le tambour"},
+        {
+            "to_technician": other_technician.pk,
+            "note": "Toner changé, reste le tambour",
+            "version": job.assignment_version,
+        },
     )
     assert response.status_code == 302
     job.refresh_from_db()
@@ -331,13 +336,22 @@ def test_every_form_post_is_refused_after_signing(client, technician, other_tech
         (
             "interventions-work-visit",
             (visit.pk,),
-            {"arrived_at": "2026-01-05T08:00", "travel_km": "1", "travel_minutes": "1"},
+            {
+                "arrived_at": "2026-01-05T08:00",
+                "travel_km": "1",
+                "travel_minutes": "1",
+                "version": visit.version,
+            },
         ),
-        ("interventions-work-part-add", (), {"part": part.pk, "quantity": "1"}),
+        ("interventions-work-part-add", (), {"part": part.pk, "quantity": "1", "version": 0}),
         ("interventions-work-other-request", (), {"object": "Modem"}),
         ("interventions-work-resolve", (), {}),
         ("interventions-work-follow-up", (), {"reason": "encore"}),
-        ("interventions-work-handover", (), {"to_technician": other_technician.pk, "note": "x"}),
+        (
+            "interventions-work-handover",
+            (),
+            {"to_technician": other_technician.pk, "note": "x", "version": job.assignment_version},
+        ),
         ("interventions-work-submit", (), {}),
         ("interventions-work-reopen", (), {}),
         (
