@@ -6,7 +6,7 @@ version and refuses the save when someone else saved in between (`EditConflict`)
 change (who, when, what) so the page can show it next to what this user typed. The services
 raise the counters, never the views:
 
-* `Intervention.report_version`: the report texts (`report_update`, from the tablet's
+* `Intervention.texts_version`: the report texts (`report_update`, from the tablet's
   autosave or the dispatcher's diagnostic run that appends its path);
 * `Intervention.parts_version`: the list of replaced parts (`part_add`, `part_remove`);
 * `Intervention.assignment_version`: who does the job and when (`intervention_assign`,

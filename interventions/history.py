@@ -146,15 +146,21 @@ def _visit_corrected(event, data, people) -> tuple[str, bool]:
     }, False
 
 
-def _part_removed(event, data, people) -> tuple[str, bool]:
+def _part(data) -> str:
     if data.get("quantity"):
         part = f"{floatformat(data['quantity'], '-2')} × "
         if data.get("reference"):
             part += f"{data['reference']} — "
-        part += data.get("description", "")
-    else:
-        part = data.get("part", "")  # an old event whose sentence could not be taken apart
-    return _("part removed: %(part)s") % {"part": part}, False
+        return part + data.get("description", "")
+    return data.get("part", "")  # an old event whose sentence could not be taken apart
+
+
+def _part_removed(event, data, people) -> tuple[str, bool]:
+    return _("part removed: %(part)s") % {"part": _part(data)}, False
+
+
+def _part_added(event, data, people) -> tuple[str, bool]:
+    return _("part added: %(part)s") % {"part": _part(data)}, False
 
 
 def _contract_chosen(event, data, people) -> tuple[str, bool]:
@@ -277,6 +283,7 @@ MESSAGES: dict[str, Callable[[InterventionEvent, dict, _People], tuple[str, bool
     Code.CONTRACT_NONE: _said(lambda: _("no contract: everything will be billed")),
     Code.PART_REMOVED: _part_removed,
     Code.REPORT_TEXT: _report_text,
+    Code.PART_ADDED: _part_added,
 }
 
 

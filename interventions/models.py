@@ -187,8 +187,8 @@ class Intervention(models.Model):
     # that write its part of the job, and a form or autosave read at an older value is refused.
     # One counter per thing two people edit at once, so a visit stamped on one tablet does not
     # refuse the texts typed on another.
-    report_version = models.PositiveIntegerField(_("report texts version"), default=0)
-    report_edited_by = models.ForeignKey(
+    texts_version = models.PositiveIntegerField(_("report texts version"), default=0)
+    texts_edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
@@ -196,9 +196,7 @@ class Intervention(models.Model):
         related_name="+",
         verbose_name=_("report texts last changed by"),
     )
-    report_edited_at = models.DateTimeField(
-        _("report texts last changed at"), null=True, blank=True
-    )
+    texts_edited_at = models.DateTimeField(_("report texts last changed at"), null=True, blank=True)
     parts_version = models.PositiveIntegerField(_("parts list version"), default=0)
     assignment_version = models.PositiveIntegerField(_("assignment version"), default=0)
     outcome = models.CharField(
@@ -503,6 +501,7 @@ class InterventionEvent(models.Model):
         CONTRACT_NONE = "contract_none", _("No contract")
         PART_REMOVED = "part_removed", _("Part removed")
         REPORT_TEXT = "report_text", _("Report text changed")
+        PART_ADDED = "part_added", _("Part added")
 
     intervention = models.ForeignKey(
         Intervention,

@@ -16,7 +16,7 @@ class ReportTextsForm(forms.Form):
     diagnostics = forms.CharField(required=False, strip=False)
     work_done = forms.CharField(required=False, strip=False)
     remarks = forms.CharField(required=False, strip=False)
-    # The report_version the texts were read at (optimistic locking, interventions/conflicts.py).
+    # The texts_version the texts were read at (optimistic locking, interventions/conflicts.py).
     version = forms.IntegerField(
         min_value=0,
         error_messages={"required": _("This page is out of date: reload it before saving.")},
@@ -52,7 +52,7 @@ class VisitForm(VersionedForm):
         return data
 
 
-class PartAddForm(forms.Form):
+class PartAddForm(VersionedForm):
     part = forms.ModelChoiceField(
         queryset=Part.objects.filter(active=True), required=False, widget=forms.HiddenInput
     )
@@ -73,6 +73,10 @@ class PartAddForm(forms.Form):
         if not data.get("part") and not (data.get("description") or "").strip():
             raise forms.ValidationError(_("Choose a catalogue part or describe the part."))
         return data
+
+
+class PartRemoveForm(VersionedForm):
+    """Only the version of the list the line was removed from."""
 
 
 class AdditionalRequestForm(forms.Form):

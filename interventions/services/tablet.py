@@ -48,7 +48,7 @@ def report_update(
 ) -> Intervention:
     """Save the report's texts (diagnostics, work done, remarks), while the report is open.
 
-    `version` is the `report_version` the texts were read at (forms, autosave): a save read at
+    `version` is the `texts_version` the texts were read at (forms, autosave): a save read at
     an older version is refused with the other person's texts (`EditConflict`), unless it
     changes nothing (the same texts sent twice). Every change raises the version and is
     recorded in the history (who, when, field, before and after); `page` names the open page
@@ -63,33 +63,33 @@ def report_update(
         changed = [name for name, value in texts.items() if getattr(locked, name) != value]
         if not changed:
             return locked
-        if is_stale(version, locked.report_version):
+        if is_stale(version, locked.texts_version):
             raise EditConflict(
                 _("this report"),
                 theirs={name: getattr(locked, name) for name in REPORT_FIELDS},
-                by=locked.report_edited_by,
-                at=locked.report_edited_at,
-                version=locked.report_version,
+                by=locked.texts_edited_by,
+                at=locked.texts_edited_at,
+                version=locked.texts_version,
             )
         for name in changed:
             _report_text_event(locked, name, texts[name], actor, now, page)
             setattr(locked, name, texts[name])
-        locked.report_version += 1
-        locked.report_edited_by = actor
-        locked.report_edited_at = now
+        locked.texts_version += 1
+        locked.texts_edited_by = actor
+        locked.texts_edited_at = now
         locked.full_clean()
         locked.save(
             update_fields=[
                 *changed,
-                "report_version",
-                "report_edited_by",
-                "report_edited_at",
+                "texts_version",
+                "texts_edited_by",
+                "texts_edited_at",
                 "updated_at",
             ]
         )
     for name in changed:
         setattr(intervention, name, texts[name])
-    intervention.report_version = locked.report_version
+    intervention.texts_version = locked.texts_version
     return locked
 
 
@@ -324,6 +324,33 @@ def _iso(value):
     return value.isoformat() if value else None
 
 
+PARTS_CODES = (InterventionEvent.Code.PART_ADDED, InterventionEvent.Code.PART_REMOVED)
+
+
+def _ensure_parts_current(locked: Intervention, version: int | None) -> None:
+    """Refuse a change of the parts list read at an older `parts_version` (two tablets adding
+    the same toner), saying who changed it; the page shows the list as it is now."""
+    if not is_stale(version, locked.parts_version):
+        return
+    by, at = last_change(locked, PARTS_CODES)
+    lines = "; ".join(
+        f"{used.quantity.normalize():f} × {used.description}" for used in locked.parts.all()
+    )
+    raise EditConflict(
+        _("the list of parts"),
+        theirs={"parts": [used.pk for used in locked.parts.all()]},
+        by=by,
+        at=at,
+        version=locked.parts_version,
+        now_reads=lines or _("no part"),
+    )
+
+
+def _parts_changed(locked: Intervention) -> None:
+    locked.parts_version += 1
+    locked.save(update_fields=["parts_version", "updated_at"])
+
+
 def part_add(
     *,
     intervention: Intervention,
@@ -332,11 +359,14 @@ def part_add(
     description: str = "",
     unit_price=None,
     actor=None,
+    version: int | None = None,
 ) -> PartUsed:
-    """Add a replaced part: from the catalogue (price and cost copied now) or a free line."""
+    """Add a replaced part: from the catalogue (price and cost copied now) or a free line.
+    `version`: the `parts_version` the list was read at (a stale one is refused)."""
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
         ensure_report_open(locked)
+        _ensure_parts_current(locked, version)
         if part is None and not description.strip():
             raise ValidationError(
                 {"description": _("Choose a catalogue part or describe the part.")}
@@ -352,14 +382,27 @@ def part_add(
         )
         used.full_clean()
         used.save()
+        _parts_changed(locked)
+        InterventionEvent.objects.create(
+            intervention=locked,
+            kind=InterventionEvent.Kind.NOTE,
+            code=InterventionEvent.Code.PART_ADDED,
+            actor=actor,
+            data={
+                "quantity": str(used.quantity),
+                "reference": used.reference,
+                "description": used.description,
+            },
+        )
     return used
 
 
-def part_remove(*, part_used: PartUsed, actor) -> None:
+def part_remove(*, part_used: PartUsed, actor, version: int | None = None) -> None:
     """Remove a line of replaced parts (typing mistake); refused once signed."""
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=part_used.intervention_id)
         ensure_report_open(locked)
+        _ensure_parts_current(locked, version)
         InterventionEvent.objects.create(
             intervention=locked,
             kind=InterventionEvent.Kind.NOTE,
@@ -372,6 +415,7 @@ def part_remove(*, part_used: PartUsed, actor) -> None:
             },
         )
         PartUsed.objects.filter(pk=part_used.pk).delete()
+        _parts_changed(locked)
 
 
 def intervention_additional_request(

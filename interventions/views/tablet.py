@@ -213,7 +213,7 @@ def work_report_save(request, pk: int):
         {
             "saved": True,
             "at": timezone.localtime(intervention.updated_at).strftime("%H:%M:%S"),
-            "version": intervention.report_version,
+            "version": intervention.texts_version,
         }
     )
 
@@ -230,6 +230,7 @@ def work_part_search(request, pk: int):
 
 
 def _parts_response(request, intervention, form=None, status=200):
+    intervention.refresh_from_db(fields=["parts_version"])
     if request.htmx:
         context = _parts_context(intervention)
         if form is not None:
@@ -247,6 +248,8 @@ def work_part_add(request, pk: int):
         try:
             services.part_add(intervention=intervention, actor=request.user, **form.cleaned_data)
             return _parts_response(request, intervention)
+        except services.EditConflict as conflict:
+            show_conflict(form, conflict)
         except ValidationError as error:
             form.add_error(None, error.messages)
     if not request.htmx:
@@ -260,8 +263,13 @@ def work_part_add(request, pk: int):
 def work_part_remove(request, pk: int, part_pk: int):
     intervention = assigned_intervention(request, pk)
     used = selectors.get_part_used(intervention, part_pk)
+    form = tablet_forms.PartRemoveForm(request.POST)
     try:
-        services.part_remove(part_used=used, actor=request.user)
+        if not form.is_valid():
+            raise ValidationError(form.non_field_errors())
+        services.part_remove(
+            part_used=used, actor=request.user, version=form.cleaned_data["version"]
+        )
     except ValidationError as error:
         if request.htmx:
             return HttpResponse(" ".join(error.messages), status=409)

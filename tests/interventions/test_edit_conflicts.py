@@ -15,6 +15,7 @@ from interventions.models import Intervention, InterventionEvent
 from interventions.services import EditConflict
 from procedures import selectors as procedure_selectors
 from procedures import services as procedure_services
+from tests.factories import PartFactory
 from tests.interventions.tablet_helpers import assigned_job
 from tests.procedures.conftest import build_printer_tree
 
@@ -31,7 +32,7 @@ def test_two_saves_read_at_the_same_version_second_is_refused_with_the_first_tex
     client, technician, dispatcher
 ):
     job = assigned_job(technician)
-    version = job.report_version
+    version = job.texts_version
     first, second = Client(), Client()
     first.force_login(technician)
     second.force_login(technician)
@@ -48,7 +49,7 @@ def test_two_saves_read_at_the_same_version_second_is_refused_with_the_first_tex
     assert "Pendant que vous écriviez" in body["error"] or "While you were" in body["error"]
     job.refresh_from_db()
     assert job.diagnostics == "Tablette 1 : fusible HS"
-    assert job.report_version == version + 1
+    assert job.texts_version == version + 1
 
 
 def test_the_conflict_names_who_changed_it_and_when_in_french(client, technician, settings):
@@ -67,11 +68,11 @@ def test_the_conflict_names_who_changed_it_and_when_in_french(client, technician
 def test_saving_with_the_returned_version_goes_on(client, technician):
     job = assigned_job(technician)
     client.force_login(technician)
-    first = autosave(client, job, job.report_version, work_done="Nettoyage")
+    first = autosave(client, job, job.texts_version, work_done="Nettoyage")
     second = autosave(client, job, first.json()["version"], work_done="Nettoyage, test OK")
     assert second.status_code == 200
     job.refresh_from_db()
-    assert job.work_done == "Nettoyage, test OK" and job.report_version == 2
+    assert job.work_done == "Nettoyage, test OK" and job.texts_version == 2
 
 
 def test_a_stale_save_of_the_texts_already_saved_is_not_a_conflict(client, technician):
@@ -89,14 +90,14 @@ def test_a_save_without_version_is_refused_and_saves_nothing(client, technician)
     response = client.post(url("interventions-work-report", job), {"diagnostics": "x"})
     assert response.status_code == 400 and response.json()["saved"] is False
     job.refresh_from_db()
-    assert job.diagnostics == "" and job.report_version == 0
+    assert job.diagnostics == "" and job.texts_version == 0
 
 
 def test_the_diagnostic_append_bumps_the_version_so_the_tablet_sees_the_conflict(
     client, technician, dispatcher, manager
 ):
     job = assigned_job(technician)
-    version = job.report_version
+    version = job.texts_version
     # The dispatcher's diagnostic run, on the phone, appends its path to the diagnostics.
     run = procedure_services.diagnostic_start(
         intervention=job, procedure=build_printer_tree(manager), actor=dispatcher
@@ -107,7 +108,7 @@ def test_the_diagnostic_append_bumps_the_version_so_the_tablet_sees_the_conflict
             run=run, answer=current.answers.get(label=label), actor=dispatcher
         )
     job.refresh_from_db()
-    assert job.report_version == version + 1
+    assert job.texts_version == version + 1
     client.force_login(technician)
     response = autosave(client, job, version, diagnostics="Texte de la tablette")
     assert response.status_code == 409
@@ -192,7 +193,7 @@ def test_history_shows_the_latest_after_of_a_coalesced_event_in_french(
 @pytest.mark.django_db(transaction=True)
 def test_two_tablets_saving_at_once_exactly_one_wins(technician):
     job = assigned_job(technician)
-    version = job.report_version
+    version = job.texts_version
     rounds, barrier, results = 20, threading.Barrier(2), []
     lock = threading.Lock()
 
@@ -215,11 +216,11 @@ def test_two_tablets_saving_at_once_exactly_one_wins(technician):
             t.join()
         version += 1
     assert connection.vendor == "postgresql"
-    for round_version in range(job.report_version, job.report_version + rounds):
+    for round_version in range(job.texts_version, job.texts_version + rounds):
         codes = sorted(code for v, _, code in results if v == round_version)
         assert codes == [200, 409], (round_version, codes)
     job.refresh_from_db()
-    assert job.report_version == version
+    assert job.texts_version == version
     winners = {(v, n) for v, n, code in results if code == 200}
     assert job.diagnostics in {f"{n} {v}" for v, n in winners}
 
@@ -301,3 +302,43 @@ def test_visit_correction_read_at_an_older_version_is_refused_and_keeps_the_inpu
     assert 'value="33"' in page and 'name="version" value="1"' in page
     visit.refresh_from_db()
     assert visit.travel_km == 12 and visit.version == 1
+
+
+def test_part_added_on_a_stale_list_is_refused_and_the_list_shows_theirs(
+    client, technician, other_technician
+):
+    """Two technicians on one job, both see no toner, both add one: the second is told."""
+    job = assigned_job(technician)
+    part = PartFactory(reference="TON-59A", name="Toner 59A")
+    services.part_add(intervention=job, part=part, quantity=1, actor=other_technician, version=0)
+    client.force_login(technician)
+    response = client.post(
+        url("interventions-work-part-add", job),
+        {"part": part.pk, "quantity": "2", "version": 0},
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert "Pendant que vous écriviez" in body and "la liste des pièces" in body
+    assert other_technician.get_full_name() in body
+    assert body.count('data-testid="part-row"') == 1  # theirs, shown
+    assert 'name="version" value="1"' in body
+    assert job.parts.count() == 1
+    job.refresh_from_db()
+    assert job.parts_version == 1
+
+
+def test_part_removal_on_a_stale_list_is_refused(technician, other_technician):
+    job = assigned_job(technician)
+    first = services.part_add(intervention=job, description="Câble", quantity=1, version=0)
+    services.part_add(intervention=job, description="Prise", quantity=1, version=1)
+    with pytest.raises(EditConflict):
+        services.part_remove(part_used=first, actor=technician, version=1)
+    assert job.parts.count() == 2
+
+
+def test_part_added_is_in_the_history(client, technician, dispatcher):
+    job = assigned_job(technician)
+    services.part_add(intervention=job, description="Câble USB", quantity=2, actor=technician)
+    client.force_login(dispatcher)
+    page = client.get(reverse("interventions-detail", args=[job.pk])).content.decode()
+    assert "pièce ajoutée\u00a0: 2 × Câble USB" in page

@@ -73,7 +73,7 @@ def test_another_technician_gets_404(client, technician, other_technician, name)
     [
         ("interventions-work-arrive", {}),
         ("interventions-work-report", {"work_done": "piraté", "version": 0}),
-        ("interventions-work-part-add", {"description": "X", "quantity": "1"}),
+        ("interventions-work-part-add", {"description": "X", "quantity": "1", "version": 0}),
         ("interventions-work-submit", {}),
         ("interventions-work-resolve", {}),
     ],
@@ -178,14 +178,14 @@ def test_htmx_part_add_returns_the_lines_with_total(client, technician):
     client.force_login(technician)
     response = client.post(
         url("interventions-work-part-add", job),
-        {"part": part.pk, "quantity": "2"},
+        {"part": part.pk, "quantity": "2", "version": 0},
         HTTP_HX_REQUEST="true",
     )
     body = response.content.decode()
     assert part.reference in body and "25,00 €" in body
     response = client.post(
         url("interventions-work-part-add", job),
-        {"description": "Câble USB 2 m", "quantity": "1", "unit_price": "8"},
+        {"description": "Câble USB 2 m", "quantity": "1", "unit_price": "8", "version": 1},
         HTTP_HX_REQUEST="true",
     )
     assert "33,00 €" in response.content.decode()
@@ -196,7 +196,9 @@ def test_part_without_catalogue_or_description_is_refused(client, technician):
     job = assigned_job(technician)
     client.force_login(technician)
     response = client.post(
-        url("interventions-work-part-add", job), {"quantity": "1"}, HTTP_HX_REQUEST="true"
+        url("interventions-work-part-add", job),
+        {"quantity": "1", "version": 0},
+        HTTP_HX_REQUEST="true",
     )
     assert "Choisissez une pièce du catalogue" in response.content.decode()
     assert job.parts.count() == 0
@@ -371,7 +373,7 @@ def test_every_form_post_is_refused_after_signing(client, technician, other_tech
         assert "est signée" in body or "ne peut pas passer" in body, name
     response = client.post(
         url("interventions-work-report", job),
-        {"work_done": "modifié", "version": job.report_version},
+        {"work_done": "modifié", "version": job.texts_version},
     )
     assert response.status_code == 409 and "signée" in response.json()["error"]
     job.refresh_from_db()
@@ -400,7 +402,7 @@ def test_autosave_is_refused_while_the_customer_reads_the_report(client, technic
     client.force_login(technician)
     response = client.post(
         url("interventions-work-report", job),
-        {"work_done": "ajout tardif", "version": job.report_version},
+        {"work_done": "ajout tardif", "version": job.texts_version},
     )
     assert response.status_code == 409
     assert "attend les signatures" in response.json()["error"]
