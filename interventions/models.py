@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from signature_pad.fields import SignaturePadField
+from simple_history.models import HistoricalRecords
 
 from clients.search import search_text
 
@@ -90,6 +91,9 @@ class Part(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
     active = models.BooleanField(_("active"), default=True)
+
+    # Who changed what, when (django-simple-history): the change log page.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["reference"]
@@ -758,6 +762,9 @@ class BillingRates(models.Model):
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    # Who changed what, when (django-simple-history): the change log page.
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("billing rates")
         verbose_name_plural = _("billing rates")
@@ -804,6 +811,9 @@ class ContractRates(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal("0"))],
     )
+
+    # Who changed what, when (django-simple-history): the change log page.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("contract rates")

@@ -2,6 +2,7 @@ from django.urls import path
 
 from .views import (
     billing,
+    changelog,
     dashboard,
     dispatch,
     intake,
@@ -214,4 +215,9 @@ urlpatterns += [
         billing.amendment_request,
         name="interventions-amendment-request",
     ),
+]
+
+# Change log of the reference data (clients, sites, contracts, equipment, parts, rates)
+urlpatterns += [
+    path("changes/<slug:kind>/<int:pk>/", changelog.change_log, name="interventions-change-log"),
 ]
