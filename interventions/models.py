@@ -191,7 +191,9 @@ class Intervention(models.Model):
     # that write its part of the job, and a form or autosave read at an older value is refused.
     # One counter per thing two people edit at once, so a visit stamped on one tablet does not
     # refuse the texts typed on another.
-    texts_version = models.PositiveIntegerField(_("report texts version"), default=0)
+    texts_version = models.PositiveIntegerField(
+        _("report texts version"), default=0, editable=False
+    )
     texts_edited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -199,10 +201,15 @@ class Intervention(models.Model):
         blank=True,
         related_name="+",
         verbose_name=_("report texts last changed by"),
+        editable=False,
     )
-    texts_edited_at = models.DateTimeField(_("report texts last changed at"), null=True, blank=True)
-    parts_version = models.PositiveIntegerField(_("parts list version"), default=0)
-    assignment_version = models.PositiveIntegerField(_("assignment version"), default=0)
+    texts_edited_at = models.DateTimeField(
+        _("report texts last changed at"), null=True, blank=True, editable=False
+    )
+    parts_version = models.PositiveIntegerField(_("parts list version"), default=0, editable=False)
+    assignment_version = models.PositiveIntegerField(
+        _("assignment version"), default=0, editable=False
+    )
     outcome = models.CharField(
         _("outcome"), max_length=10, choices=Outcome.choices, blank=True, default=Outcome.PENDING
     )
@@ -351,7 +358,7 @@ class Visit(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
     travel_minutes = models.PositiveIntegerField(_("travel time (minutes)"), default=0)
-    version = models.PositiveIntegerField(_("version"), default=0)  # raised by visit services
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)  # services
 
     class Meta:
         ordering = ["arrived_at"]
@@ -774,7 +781,12 @@ class BillingRates(models.Model):
 
     @classmethod
     def current(cls) -> "BillingRates":
-        rates, _created = cls.objects.get_or_create(pk=1)
+        rates = cls.objects.filter(pk=1).first()
+        if rates is None:
+            # The defaults, on first read: bulk_create leaves no change log row (nobody
+            # changed anything) and ignore_conflicts lets two first reads race.
+            cls.objects.bulk_create([cls(pk=1)], ignore_conflicts=True)
+            rates = cls.objects.get(pk=1)
         return rates
 
 
