@@ -11,13 +11,23 @@ APT_PACKAGES := chromium poppler-utils gettext fonts-dejavu-core fonts-symbola f
 RUN_DATABASE_URL ?= sqlite:///$(CURDIR)/db.sqlite3
 TEST_ENV := SECRET_KEY=test-only-secret-key DJANGO_ALLOW_ASYNC_UNSAFE=true DB_CONN_MAX_AGE=0
 
-.PHONY: run test lint format system-deps venv messages demo-png clean
+.PHONY: run serve test lint format system-deps venv messages demo-png clean
 
 run: system-deps $(STAMP)
 	DEBUG=1 DATABASE_URL=$(RUN_DATABASE_URL) $(BIN)/python manage.py migrate --no-input
 	DEBUG=1 DATABASE_URL=$(RUN_DATABASE_URL) $(BIN)/python manage.py demo_data
 	@echo "→ http://127.0.0.1:8000  (Ctrl+C pour arrêter)"
 	DEBUG=1 DATABASE_URL=$(RUN_DATABASE_URL) $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# Like production (README, "Déploiement"): DEBUG off, settings from the environment
+# (SECRET_KEY required; DATABASE_URL, ALLOWED_HOSTS, MEDIA_ROOT…), static files collected
+# (hashed, compressed) and served by WhiteNoise, gunicorn with workers from the CPU count
+# (config/gunicorn.conf.py; WEB_CONCURRENCY, BIND override).
+serve: system-deps $(STAMP)
+	@test -n "$$SECRET_KEY" || (echo "SECRET_KEY manquant : export SECRET_KEY=… (voir README, « Déploiement »)"; exit 1)
+	DEBUG=0 $(BIN)/python manage.py collectstatic --no-input -v 0
+	DEBUG=0 $(BIN)/python manage.py migrate --no-input
+	DEBUG=0 $(BIN)/gunicorn -c config/gunicorn.conf.py config.wsgi
 
 test: system-deps $(STAMP)
 	@if [ -n "$$DATABASE_URL" ]; then echo "Tests sur $${DATABASE_URL%%://*}"; else echo "Tests sur SQLite (DATABASE_URL non défini) : les tests de concurrence PostgreSQL seront ignorés"; fi

@@ -12,27 +12,11 @@ dispatcher types. Results go in bench/README.md by hand.
 import os
 import random
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("SECRET_KEY", "bench-only")
-TMP = tempfile.mkdtemp(prefix="bench-")
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{TMP}/bench.sqlite3")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client as HttpClient  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
-from django.urls import reverse  # noqa: E402
+import _setup
+from django.db import connection
+from django.urls import reverse
 
 N_CLIENTS = 10_000
 ROUNDS = 30
@@ -62,8 +46,7 @@ LABELS = ["Siège", "Boutique", "Entrepôt", "Bâtiment A", "Accueil"]
 
 def fill() -> None:
     """10,000 clients with one site each, their search text computed as save() would."""
-    from clients.models import Client, Site, client_search_text, site_search_text
-    from clients.search import phone_key
+    from clients.models import Client, Site, site_search_text
 
     rng = random.Random(42)
 
@@ -81,33 +64,18 @@ def fill() -> None:
             postal_code=f"69{rng.randint(0, 999):03d}",
             phone=phone(),
         )
-        client.phone_digits = phone_key(client.phone)
-        client.search_text = client_search_text(client, [site.search_text])
         clients.append(client)
         sites.append(site)
-    Client.objects.bulk_create(clients, batch_size=1000)
-    for client, site in zip(clients, sites, strict=True):
-        site.client = client
-    Site.objects.bulk_create(sites, batch_size=1000)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE clients_client")
+    _setup.insert_clients(clients, sites)
+    _setup.analyze()
 
 
 def main() -> None:
-    setup_test_environment()
-    db = settings.DATABASES["default"]
-    db.setdefault("TEST", {})["NAME"] = (
-        f"{db['NAME']}_bench" if connection.vendor == "postgresql" else f"{TMP}/bench-test.sqlite3"
-    )
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        from interventions import roles
-        from tests.factories import UserFactory
+    from interventions import roles
 
+    with _setup.throwaway_database():
         fill()
-        http = HttpClient()
-        http.force_login(UserFactory(username="bench", role=roles.DISPATCHER))
+        http = _setup.logged_in(roles.DISPATCHER)
         url = reverse("interventions-intake-search")
         timings = {q: [] for q in QUERIES}
         for q in QUERIES:  # warm-up
@@ -141,8 +109,6 @@ def main() -> None:
             f"selector alone median {statistics.median(selector_ms):.1f} ms; "
             f"load average {os.getloadavg()[0]:.1f}"
         )
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

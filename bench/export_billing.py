@@ -1,6 +1,11 @@
 """Benchmark: the billing export of 100,000 signed interventions (time and peak RSS).
 
     .venv/bin/python bench/export_billing.py [--rows 100000] [--repeat 3]
+    BENCH_DATABASE_URL=postgres://…/copy_100k .venv/bin/python bench/export_billing.py --existing
+
+`--existing` measures a database already filled (a copy of `load_data --interventions 100000`):
+nothing generated, every signed and billed intervention of the whole period exported
+(`--include-billed`, 2000-01-01 to 2100-12-31).
 
 Uses a THROWAWAY database: BENCH_DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/wt6_bench,
 which must exist and will be filled), else a SQLite file in /tmp (kept between runs; delete it
@@ -35,7 +40,7 @@ sys.exit(os.waitstatus_to_exitcode(status))
 """
 
 
-def run_export(env, fmt, date_from, date_to, output):
+def run_export(env, fmt, date_from, date_to, output, extra=()):
     command = [
         sys.executable,
         "manage.py",
@@ -48,6 +53,7 @@ def run_export(env, fmt, date_from, date_to, output):
         fmt,
         "-o",
         output,
+        *extra,
     ]
     start = time.perf_counter()
     proc = subprocess.run(
@@ -67,6 +73,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--existing", action="store_true", help="measure the data already there")
     args = parser.parse_args()
 
     url = os.environ.get("BENCH_DATABASE_URL")
@@ -89,7 +96,10 @@ def main():
 
     call_command("migrate", verbosity=0)
     signed_on = timezone.localdate() - datetime.timedelta(days=5)
-    if Intervention.objects.filter(status=Status.SIGNED).count() < args.rows:
+    extra = ()
+    if args.existing:
+        extra = ("--include-billed",)
+    elif Intervention.objects.filter(status=Status.SIGNED).count() < args.rows:
         t0 = time.perf_counter()
         generate(args.rows, signed_on=signed_on)
         print(f"generated {args.rows} interventions in {time.perf_counter() - t0:.1f} s")
@@ -99,6 +109,8 @@ def main():
             cursor.execute("ANALYZE")
     date_from = (signed_on - datetime.timedelta(days=1)).isoformat()
     date_to = (signed_on + datetime.timedelta(days=1)).isoformat()
+    if args.existing:
+        date_from, date_to = "2000-01-01", "2100-12-31"
     connections.close_all()
     vendor = url.split(":", 1)[0]
     print(
@@ -109,14 +121,15 @@ def main():
         times, peaks = [], []
         for _ in range(repeat):
             output = f"/tmp/bench_export_billing.{fmt}"
-            elapsed, peak = run_export(env, fmt, date_from, date_to, output)
+            elapsed, peak = run_export(env, fmt, date_from, date_to, output, extra)
             times.append(elapsed)
             peaks.append(peak)
         size = os.path.getsize(output) / 1e6
         print(
-            f"{fmt}: {args.rows} rows, median {statistics.median(times):.2f} s "
+            f"{fmt}: {'existing' if args.existing else args.rows} rows, "
+            f"median {statistics.median(times):.2f} s "
             f"(runs {', '.join(f'{t:.2f}' for t in times)}), peak RSS {max(peaks):.0f} MB, "
-            f"file {size:.1f} MB"
+            f"file {size:.1f} MB, load average {os.getloadavg()[0]:.1f}"
         )
 
 

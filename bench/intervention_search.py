@@ -14,28 +14,12 @@ import datetime
 import os
 import random
 import statistics
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("SECRET_KEY", "bench-only")
-TMP = tempfile.mkdtemp(prefix="bench-")
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{TMP}/bench.sqlite3")
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client as HttpClient  # noqa: E402
-from django.test.utils import setup_test_environment  # noqa: E402
-from django.urls import reverse  # noqa: E402
-from django.utils import timezone  # noqa: E402
+import _setup
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
 
 N_CLIENTS = 2_000
 N_INTERVENTIONS = 100_000
@@ -69,8 +53,8 @@ OPEN = ["new", "scheduled", "in_progress", "awaiting_signature"]
 
 
 def fill() -> None:
-    from clients.models import Client, Site, client_search_text, site_search_text
-    from clients.search import phone_key, search_text
+    from clients.models import Client, Site, site_search_text
+    from clients.search import search_text
     from interventions.models import Intervention
 
     rng = random.Random(12)
@@ -84,14 +68,9 @@ def fill() -> None:
             city=rng.choice(CITIES),
             phone=f"04 78 00 {n // 100:02d} {n % 100:02d}",
         )
-        client.phone_digits = phone_key(client.phone)
-        client.search_text = client_search_text(client, [site.search_text])
         clients.append(client)
         sites.append(site)
-    Client.objects.bulk_create(clients, batch_size=1000)
-    for client, site in zip(clients, sites, strict=True):
-        site.client = client
-    Site.objects.bulk_create(sites, batch_size=1000)
+    _setup.insert_clients(clients, sites)
     now = timezone.now()
     for offset in range(0, N_INTERVENTIONS, 5000):
         rows = []
@@ -115,25 +94,15 @@ def fill() -> None:
                 )
             )
         Intervention.objects.bulk_create(rows)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    _setup.analyze()
 
 
 def main() -> None:
-    setup_test_environment()
-    db = settings.DATABASES["default"]
-    db.setdefault("TEST", {})["NAME"] = (
-        f"{db['NAME']}_bench" if connection.vendor == "postgresql" else f"{TMP}/bench-test.sqlite3"
-    )
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        from interventions import roles
-        from tests.factories import UserFactory
+    from interventions import roles
 
+    with _setup.throwaway_database():
         fill()
-        http = HttpClient()
-        http.force_login(UserFactory(username="bench", role=roles.DISPATCHER))
+        http = _setup.logged_in(roles.DISPATCHER)
         url = reverse("interventions-list")
         print(
             f"database: {connection.vendor}, interventions: {N_INTERVENTIONS}, "
@@ -160,8 +129,6 @@ def main() -> None:
             f"overall median {statistics.median(everything):.1f} ms; "
             f"load average {os.getloadavg()[0]:.1f}"
         )
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -66,6 +67,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the app servers themselves (README, "Déploiement"): before the session
+    # and the rest, a file costs no database query.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -106,6 +110,13 @@ DATABASES = {
         conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # PostgreSQL's JIT compiles a query the planner prices high before running it: on the
+    # billing export of 87,700 lines, 4.3 s of compilation for a 3.9 s execution (EXPLAIN
+    # ANALYZE, bench/README.md). The application's queries are short or streamed: off.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", env_str("DB_OPTIONS", "-c jit=off")
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -131,7 +142,19 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# DEBUG off (`make serve`): `collectstatic` writes each file under a name holding its content
+# hash, gzip- and brotli-compressed beside it; WhiteNoise serves them with a one-year cache,
+# so a new release never meets an old copy in a tablet's cache. The tests use the plain
+# storage (tests/conftest.py) as they run without `collectstatic`.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 
@@ -164,6 +187,43 @@ LOGGING = {
     "loggers": {"fontTools": {"level": "ERROR"}, "weasyprint": {"level": "ERROR"}},
 }
 
-if not DEBUG:
-    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
-    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+# --- Deployment security (issue 15 part C; README, "Configuration") ----------------------------
+# Secure by default when DEBUG is off. HTTPS=0 turns every HTTPS-only setting off at once for a
+# plain-HTTP intranet; each can also be set on its own.
+HTTPS = env_bool("HTTPS", not DEBUG)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", HTTPS)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", HTTPS)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# The preload directive alone changes nothing: only a submission to hstspreload.org does.
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+# Behind a reverse proxy that terminates TLS, e.g. HTTP_X_FORWARDED_PROTO: trusted only when set
+# (the proxy must overwrite the header a client sends), else SSL redirect loops.
+_proxy_header = env_str("SECURE_PROXY_SSL_HEADER")
+SECURE_PROXY_SSL_HEADER = (_proxy_header, "https") if _proxy_header else None
+# JavaScript reads neither cookie: the CSRF token comes from the page (hx-headers, form field).
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+# Shared tablets: a login lasts one working day at most and ends when the browser closes.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
+# Content-Security-Policy (django-csp 4): only this site's own files, no inline script, handler
+# or style (templates carry none: tests/test_csp.py); data: images for Bootstrap's SVG icons and
+# the drawn signatures.
+MIDDLEWARE.append("csp.middleware.CSPMiddleware")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# --- End of deployment security --------------------------------------------------------------

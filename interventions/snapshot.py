@@ -64,9 +64,16 @@ def report_snapshot(intervention: Intervention) -> dict:
         .prefetch_related("visits__technician", "parts")
         .get(pk=intervention.pk)
     )
+    extras = {name: provider(i) for name, provider in extensions.snapshot_extras.items()}
+    return build_snapshot(i, list(i.visits.all()), list(i.parts.all()), extras)
+
+
+def build_snapshot(i: Intervention, visits: list, parts: list, extras: dict) -> dict:
+    """The snapshot of `i` from objects already in memory: no query as long as the client,
+    site, equipment and technician of `i` and the technician of each visit are loaded. Shared
+    by `report_snapshot` and the data generator (`demo/scale.py`), which builds 100,000 of
+    them without reading them back."""
     with translation.override(settings.LANGUAGE_CODE):
-        visits = list(i.visits.all())
-        parts = list(i.parts.all())
         total_minutes = sum(v.duration_minutes or 0 for v in visits)
         contract = i.contract_snapshot or None
         client_address = i.client.full_address
@@ -157,5 +164,5 @@ def report_snapshot(intervention: Intervention) -> dict:
             if i.technician
             else None,
             "signatures": {},
-            "extras": {name: provider(i) for name, provider in extensions.snapshot_extras.items()},
+            "extras": extras,
         }

@@ -1,8 +1,15 @@
 import pytest
+from django.conf import settings
 from django.db import connection
+from django.test import override_settings
 
 from interventions import roles
 from tests.factories import UserFactory
+
+# The suite runs with DEBUG off, so with production's HTTPS defaults (config/settings.py); its
+# test client and live server speak plain HTTP, which the SSL redirect would send to https://.
+# tests/test_deployment.py checks the real defaults in a fresh process and the redirect itself.
+settings.SECURE_SSL_REDIRECT = False
 
 
 @pytest.fixture
@@ -45,6 +52,16 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _static_files_without_collectstatic():
+    """With DEBUG off the settings name static files by their hash (`collectstatic`'s
+    manifest, `make serve`); the tests run without it. tests/test_serve.py checks the real
+    thing in a gunicorn process."""
+    staticfiles = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    with override_settings(STORAGES={**settings.STORAGES, "staticfiles": staticfiles}):
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)

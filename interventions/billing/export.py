@@ -185,9 +185,14 @@ def csv_stream(rows: Iterable[list], *, batch: int = 500) -> Iterator[bytes]:
     writer = csv.writer(_Echo(), delimiter=";", lineterminator="\r\n")
     yield "\ufeff".encode()
     buffer = []
-    cell = _CsvCells().cell
+    cells = _CsvCells()
+    cell, by_type = cells.cell, cells.by_type
     for row in rows:
-        buffer.append(writer.writerow([cell(v) for v in row]))
+        try:  # one dict lookup per cell, no method call (2 million cells at 100,000 lines)
+            values = [by_type[type(v)](v) for v in row]
+        except KeyError:  # a subclass (lazy or safe string, datetime…): the general path
+            values = [cell(v) for v in row]
+        buffer.append(writer.writerow(values))
         if len(buffer) >= batch:
             yield "".join(buffer).encode()
             buffer.clear()

@@ -56,6 +56,7 @@ from interventions.models import (
 )
 from interventions.pdf import content_fingerprint
 from interventions.roles import GROUP_NAMES, TECHNICIAN
+from interventions.snapshot import build_snapshot
 
 from .build import demo_signature
 
@@ -518,13 +519,7 @@ class _Loader:
         ages.reverse()  # oldest first: numbers grow with the date, as at intake
         self.counters = dict(InterventionCounter.objects.values_list("year", "last_number"))
         with translation.override(settings.LANGUAGE_CODE):
-            self.labels = {
-                "status": {s.value: str(s.label) for s in Status},
-                "channel": {c.value: str(c.label) for c in Channel},
-                "priority": {p.value: str(p.label) for p in Priority},
-                "equipment": {k.value: str(k.label) for k in Equipment.Kind},
-                "outcome": {o.value: str(o.label) for o in Outcome},
-            }
+            self.signed_label = str(Status.SIGNED.label)
         storage_root = Path(default_storage.path("reports"))
         self.storage_root = storage_root
         for key in ("interventions", "visits", "parts", "events", "signed_reports"):
@@ -630,7 +625,7 @@ class _Loader:
                     left = arrived + datetime.timedelta(minutes=minutes)
                     if status == Status.IN_PROGRESS and v + 1 == n_visits and rng.random() < 0.3:
                         left = None  # the technician is on site
-                    km = Decimal(rng.randrange(2, 60))
+                    km = Decimal(rng.randrange(2, 60)).quantize(Decimal("0.1"))  # as stored
                     visits.append(
                         Visit(
                             technician=technician,
@@ -709,16 +704,13 @@ class _Loader:
         self.counts["signed_reports"] += len(reports)
 
     def _report(self, i, final, visits, parts, signed_at):
-        labels = self.labels
         client = i.client
         site = i.site
-        contract = i.contract_snapshot or None
-        total_minutes = sum(int((v.left_at - v.arrived_at).total_seconds() // 60) for v in visits)
         total_km = sum((v.travel_km for v in visits), Decimal("0"))
         parts_price = sum((p.quantity * p.unit_price for p in parts), Decimal("0"))
         parts_cost = sum((p.quantity * p.unit_cost for p in parts), Decimal("0"))
         facts = Facts(
-            minutes=total_minutes,
+            minutes=sum(v.duration_minutes for v in visits),
             travel_minutes=sum(v.travel_minutes for v in visits),
             km=total_km,
             visits=len(visits),
@@ -726,108 +718,30 @@ class _Loader:
             parts_cost=parts_cost.quantize(Decimal("0.01")),
             parts_count=sum((p.quantity for p in parts), Decimal("0")),
         )
-        client_address = " ".join(filter(None, [client.address, client.postal_code, client.city]))
-        site_address = " ".join(filter(None, [site.address, site.postal_code, site.city]))
         technician = self.names[i.technician_id]
         customer = i.caller_name or site.contact_name or client.name
-        e = i.equipment
-        snapshot = {
-            "version": 1,
-            "number": i.number,
-            "status": Status.SIGNED.value,
-            "status_label": labels["status"][Status.SIGNED],
-            "company": dict(settings.COMPANY),
-            "client": {"number": client.number, "name": client.name, "address": client_address},
-            "site": {
-                "label": site.label,
-                "address": site_address,
-                "differs": site_address != client_address,
-            },
-            "object": i.object,
-            "planned_tasks": i.planned_tasks,
-            "caller_name": i.caller_name,
-            "caller_phone": i.caller_phone,
-            "channel_label": labels["channel"][i.channel],
-            "priority_label": labels["priority"][i.priority],
-            "equipment": {
-                "kind_label": labels["equipment"][e.kind],
-                "brand": e.brand,
-                "model": e.model,
-                "serial_number": e.serial_number,
-            }
-            if e
-            else None,
-            "contract": {
-                "number": contract["number"],
-                "kind_label": contract["kind_label"],
-                "covers_labour": contract["covers_labour"],
-                "covers_travel": contract["covers_travel"],
-                "covers_parts": contract["covers_parts"],
-                "response_time_hours": contract["response_time_hours"],
-                "conditions": contract["conditions"],
-            }
-            if contract
-            else None,
-            "under_contract": i.under_contract,
-            "under_warranty": False,
-            "warranty_until": None,
-            "billable": {
-                "travel": i.billable_travel,
-                "labour": i.billable_labour,
-                "parts": i.billable_parts,
-            },
-            "diagnostics": i.diagnostics,
-            "work_done": i.work_done,
-            "remarks": i.remarks,
-            "parts": [
-                {
-                    "reference": p.reference,
-                    "description": p.description,
-                    "quantity": str(p.quantity.normalize()),
-                    "unit_price": str(p.unit_price),
-                    "total": str((p.quantity * p.unit_price).quantize(Decimal("0.01"))),
-                }
-                for p in parts
-            ],
-            "visits": [
-                {
-                    "technician": technician,
-                    "arrived_at": v.arrived_at.isoformat(),
-                    "left_at": v.left_at.isoformat(),
-                    "duration_minutes": int((v.left_at - v.arrived_at).total_seconds() // 60),
-                    "travel_km": str(v.travel_km),
-                    "travel_minutes": v.travel_minutes,
-                }
-                for v in visits
-            ],
-            "requested_at": i.requested_at.isoformat(),
-            "deadline_at": i.deadline_at.isoformat() if i.deadline_at else None,
-            "first_arrival_at": i.first_arrival_at.isoformat(),
-            "resolved_at": i.resolved_at.isoformat(),
-            "met_deadline": i.met_deadline,
-            "outcome": i.outcome,
-            "outcome_label": labels["outcome"][i.outcome],
-            "total_minutes": total_minutes,
-            "total_km": str(total_km),
-            "total_travel_minutes": facts.travel_minutes,
-            "technician": {"username": "", "name": technician},
-            "signatures": {
-                "technician": {
-                    "name": technician,
-                    "signed_at": signed_at.isoformat(),
-                    "image": self.signatures[i.technician_id],
+        snapshot = build_snapshot(i, visits, parts, {})
+        snapshot.update(
+            {
+                "status": Status.SIGNED.value,
+                "status_label": self.signed_label,
+                "signatures": {
+                    "technician": {
+                        "name": technician,
+                        "signed_at": signed_at.isoformat(),
+                        "image": self.signatures[i.technician_id],
+                    },
+                    "customer": {
+                        "name": customer,
+                        "signed_at": signed_at.isoformat(),
+                        "image": self.rng.choice(self.customer_signatures),
+                        "stamp": None,
+                    },
                 },
-                "customer": {
-                    "name": customer,
-                    "signed_at": signed_at.isoformat(),
-                    "image": self.rng.choice(self.customer_signatures),
-                    "stamp": None,
-                },
-            },
-            "extras": {},
-            "signed_at": signed_at.isoformat(),
-            "figures": snapshot_figures(facts),
-        }
+                "signed_at": signed_at.isoformat(),
+                "figures": snapshot_figures(facts),
+            }
+        )
         fingerprint = content_fingerprint(snapshot)
         snapshot["signed_content_sha256"] = fingerprint
         fingerprint = content_fingerprint(snapshot)

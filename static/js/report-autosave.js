@@ -183,6 +183,9 @@
     banner.querySelector("[data-conflict-take]").addEventListener("click", function () { resolve(false); });
   }
 
+  // The texts are only ever autosaved: the form itself is never submitted.
+  form.addEventListener("submit", function (event) { event.preventDefault(); });
+
   fields.forEach(function (field) {
     field.addEventListener("input", function () {
       writeLocal();

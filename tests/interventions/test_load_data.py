@@ -2,6 +2,7 @@
 pages that open on it, and a refusal on a database holding other data."""
 
 import datetime
+import json
 from io import StringIO
 
 import pytest
@@ -23,6 +24,7 @@ from interventions.models import (
     Status,
     Visit,
 )
+from interventions.snapshot import report_snapshot
 from interventions.verification import report_check
 
 
@@ -113,3 +115,15 @@ def test_refuses_a_database_with_real_data_unless_forced(db):
 def test_runs_again_on_its_own_data(loaded):
     call_command("load_data", interventions=50, stdout=StringIO())
     assert Intervention.objects.count() == 350
+
+
+def test_frozen_reports_read_like_the_app_snapshot(loaded):
+    """The generator's frozen reports hold what `report_snapshot` shows for the same job
+    (addresses, technician login, warranty, part totals): it builds them the same way."""
+    frozen_only = {"status", "status_label", "signatures", "signed_at", "figures"}
+    frozen_only |= {"signed_content_sha256", "extras"}
+    for report in SignedReport.objects.select_related("intervention")[:30]:
+        live = json.loads(json.dumps(report_snapshot(report.intervention)))
+        kept = {k: v for k, v in report.snapshot.items() if k not in frozen_only}
+        assert kept == {k: v for k, v in live.items() if k not in frozen_only}
+        assert report.snapshot["status"] == "signed"

@@ -34,3 +34,28 @@ def test_snapshot_holds_what_the_report_shows_and_is_json(db, technician):
     assert snap["total_km"] == "12.5"
     assert snap["diagnostics"] == "Cartouche recyclée"
     assert snap["status_label"] == "En cours"
+
+
+def test_build_snapshot_reads_nothing_from_the_database(db, technician, django_assert_num_queries):
+    """The data generator builds 100,000 snapshots from objects in memory: no query each."""
+    from interventions.models import Intervention
+    from interventions.snapshot import build_snapshot
+
+    job = make_intervention(equipment=EquipmentFactory(brand="Brother"))
+    services.intervention_assign(intervention=job, technician=technician)
+    services.visit_record(
+        intervention=job,
+        technician=technician,
+        arrived_at=timezone.now(),
+        left_at=timezone.now() + timezone.timedelta(minutes=30),
+    )
+    services.part_add(intervention=job, part=PartFactory(reference="CART-2"), quantity=1)
+    loaded = (
+        Intervention.objects.select_related("client", "site", "equipment", "technician")
+        .prefetch_related("visits__technician", "parts")
+        .get(pk=job.pk)
+    )
+    visits, parts = list(loaded.visits.all()), list(loaded.parts.all())
+    with django_assert_num_queries(0):
+        snap = build_snapshot(loaded, visits, parts, {})
+    assert snap == {**report_snapshot(job), "extras": {}}

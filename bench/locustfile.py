@@ -1,0 +1,165 @@
+"""Mixed load of a working day (issue 14): 16 users at once against gunicorn on the 100k copy.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/copy_100k .venv/bin/python bench/load_setup.py
+    (start gunicorn like `make serve` on that database, with HTTPS=0 on loopback, then:)
+    .venv/bin/locust -f bench/locustfile.py --headless -u 16 -r 16 -t 60s \
+        --host http://127.0.0.1:8000 --csv /tmp/load --only-summary
+    DATABASE_URL=… .venv/bin/python bench/load_check.py /tmp/load_stats.csv
+
+Who does what (fixed numbers of users, 8 + 5 + 3 = 16; weights per user):
+* 8 technicians on their tablet, each on its own job in progress: report autosave (the
+  texts, as the tablet sends them while typing) 6, the work page 2, « my interventions » 2,
+  the draft PDF preview 1;
+* 5 dispatchers: the list (default, and « any status » at a random page) 4, a detail 4, the
+  intake form 1, saving a call (creates an intervention) 1;
+* 3 managers: a signed PDF (served from storage) 3, a detail 2, the billing list 1.
+Users pause 50–150 ms between requests (a busy office compressed in time, to reach the rate).
+
+Every write is tagged with the run's marker (bench/.load.json): created interventions carry
+it in their object, report saves append a numbered token to the job's « work done »;
+`bench/load_check.py` counts them in the database and compares with locust's successes.
+"""
+
+import datetime
+import json
+import random
+from pathlib import Path
+
+from locust import HttpUser, between, task
+
+STATE = json.loads(Path(__file__).with_name(".load.json").read_text())
+TECHNICIANS = iter(STATE["technicians"])
+DISPATCHERS = iter(STATE["dispatchers"])
+MANAGERS = iter(STATE["managers"])
+
+
+class Office(HttpUser):
+    abstract = True
+    wait_time = between(0.05, 0.15)
+
+    def login(self, session: str) -> None:
+        """Logged in for the day: the session made by load_setup.py."""
+        self.client.cookies.set("sessionid", session)
+
+    @property
+    def csrf(self) -> str:
+        return self.client.cookies.get("csrftoken", "")
+
+
+class Technician(Office):
+    fixed_count = 8
+
+    def on_start(self):
+        me = next(TECHNICIANS)
+        self.job = me["job"]
+        self.login(me["session"])
+        self.work_page()  # the page the tablet opens first (and its CSRF cookie)
+        self.saved = 0
+        self.text = ""
+
+    @task(6)
+    def report_autosave(self):
+        text = f"{self.text} {STATE['marker']}-{self.job}-{self.saved + 1}".strip()
+        with self.client.post(
+            f"/interventions/{self.job}/work/report/",
+            {"work_done": text},
+            headers={"X-CSRFToken": self.csrf},
+            name="tablet: report autosave",
+            catch_response=True,
+        ) as response:
+            if response.status_code == 200 and response.json().get("saved"):
+                self.saved += 1
+                self.text = text
+                response.success()
+            else:
+                response.failure(f"{response.status_code} {response.text[:100]}")
+
+    @task(2)
+    def work_page(self):
+        self.client.get(f"/interventions/{self.job}/work/", name="tablet: work page")
+
+    @task(2)
+    def mine(self):
+        self.client.get("/interventions/mine/", name="tablet: my interventions")
+
+    @task(1)
+    def draft_preview(self):
+        self.client.get(f"/interventions/{self.job}/report-draft.pdf", name="pdf: draft preview")
+
+
+class Dispatcher(Office):
+    fixed_count = 5
+
+    def on_start(self):
+        self.login(next(DISPATCHERS))
+        self.intake_form()  # CSRF cookie
+
+    @task(2)
+    def list_default(self):
+        self.client.get("/interventions/", name="list: default")
+
+    @task(2)
+    def list_any_status(self):
+        page = random.choice(STATE["list_pages"])
+        self.client.get(f"/interventions/?status=&page={page}", name="list: any status, page N")
+
+    @task(4)
+    def detail(self):
+        pk = random.choice(STATE["detail"])
+        self.client.get(f"/interventions/{pk}/", name="detail")
+
+    @task(1)
+    def intake_form(self):
+        self.client.get("/interventions/new/", name="intake: form")
+
+    @task(1)
+    def intake_save(self):
+        client_id, equipment_id = random.choice(STATE["equipment"])
+        with self.client.post(
+            "/interventions/new/",
+            {
+                "client": client_id,
+                "equipment": equipment_id,
+                "caller_name": "Mme Charge",
+                "caller_phone": "04 78 00 00 00",
+                "channel": "phone",
+                "priority": "2",
+                "object": f"Imprimante bloquée {STATE['marker']}",
+                # Local clock minus a few minutes: never in the future in Paris time.
+                "requested_at": (datetime.datetime.now() - datetime.timedelta(minutes=5)).strftime(
+                    "%Y-%m-%dT%H:%M"
+                ),
+                "csrfmiddlewaretoken": self.csrf,
+            },
+            headers={"X-CSRFToken": self.csrf},
+            name="intake: save (creates)",
+            allow_redirects=False,
+            catch_response=True,
+        ) as response:
+            if response.status_code == 302 and "/interventions/" in response.headers.get(
+                "Location", ""
+            ):
+                response.success()
+            else:
+                response.failure(f"{response.status_code}: not created")
+
+
+class Manager(Office):
+    fixed_count = 3
+
+    def on_start(self):
+        self.login(next(MANAGERS))
+
+    @task(3)
+    def signed_pdf(self):
+        pk = random.choice(STATE["signed"])
+        self.client.get(f"/interventions/{pk}/report.pdf", name="pdf: signed (storage)")
+
+    @task(2)
+    def detail(self):
+        pk = random.choice(STATE["detail"])
+        self.client.get(f"/interventions/{pk}/", name="detail")
+
+    @task(1)
+    def billing(self):
+        self.client.get("/billing/", name="billing list")

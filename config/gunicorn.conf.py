@@ -1,0 +1,26 @@
+"""gunicorn settings for `make serve` (README, "Déploiement"); every value can be overridden
+from the environment.
+
+Workers: 2 × cores + 1, at most 9. A request is mostly CPU here (templates, WeasyPrint for a
+draft PDF: ~40 ms of CPU) with short database waits: one worker per core keeps the cores busy
+while another waits on PostgreSQL; beyond 9 a worker's ~100 MB of memory buys nothing on the
+small machines this runs on. `WEB_CONCURRENCY` sets the number outright.
+"""
+
+import multiprocessing
+import os
+
+cores = multiprocessing.cpu_count()
+workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * cores + 1, 9))
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+# A PDF render or an export takes seconds at worst; a stuck request is killed after this.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
+# Imports (Django, WeasyPrint, fonts) once in the master, shared by the forked workers.
+preload_app = True
+# A worker is replaced after this many requests (± jitter): memory stays bounded.
+max_requests = 2000
+max_requests_jitter = 200
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
+errorlog = "-"
+# Behind a load balancer that terminates TLS: trust its X-Forwarded-* headers.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
