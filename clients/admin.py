@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from .models import Client, Contract, Equipment, Site
 
@@ -9,7 +10,7 @@ class SiteInline(admin.TabularInline):
 
 
 @admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(SimpleHistoryAdmin):
     list_display = ["number", "name", "city", "phone", "email", "active"]
     list_filter = ["active", "city"]
     search_fields = ["number", "name", "city", "phone", "email"]
@@ -17,7 +18,7 @@ class ClientAdmin(admin.ModelAdmin):
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(SimpleHistoryAdmin):
     list_display = ["label", "client", "city", "contact_name", "contact_phone"]
     list_select_related = ["client"]
     list_filter = ["city"]
@@ -26,7 +27,7 @@ class SiteAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contract)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(SimpleHistoryAdmin):
     list_display = [
         "number",
         "client",
@@ -47,7 +48,7 @@ class ContractAdmin(admin.ModelAdmin):
 
 
 @admin.register(Equipment)
-class EquipmentAdmin(admin.ModelAdmin):
+class EquipmentAdmin(SimpleHistoryAdmin):
     list_display = [
         "__str__",
         "client",

@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .search import phone_key, search_text
 
@@ -33,6 +34,9 @@ class Client(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    # Who changed what, when (django-simple-history): the change log page.
+    history = HistoricalRecords(excluded_fields=["search_text", "phone_digits"])
 
     class Meta:
         ordering = ["name"]
@@ -95,6 +99,9 @@ class Site(models.Model):
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
     # Label, postal code, city and contact phone, normalised; also part of the client's.
     search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
+
+    # Who changed what, when (django-simple-history): the change log page.
+    history = HistoricalRecords(excluded_fields=["search_text"])
 
     class Meta:
         ordering = ["client__name", "label"]
@@ -167,6 +174,9 @@ class Contract(models.Model):
     standard_tasks = models.TextField(
         _("standard tasks"), blank=True, help_text=_("Tasks of a planned visit, one per line.")
     )
+
+    # Who changed what, when (django-simple-history): the change log page.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["client__name", "-start_date"]
@@ -251,6 +261,9 @@ class Equipment(models.Model):
         related_name="equipment",
         verbose_name=_("contract"),
     )
+
+    # Who changed what, when (django-simple-history): the change log page.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["client__name", "kind", "brand", "model"]

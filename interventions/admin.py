@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from .history import event_line, event_lines
 from .models import Intervention, InterventionEvent, Part, PartUsed, Visit
 
 
 @admin.register(Part)
-class PartAdmin(admin.ModelAdmin):
+class PartAdmin(SimpleHistoryAdmin):
     list_display = ["reference", "name", "unit_price", "unit_cost", "active"]
     list_filter = ["active"]
     search_fields = ["reference", "name"]

@@ -16,6 +16,19 @@ from .people import display_name
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 
 
+class VersionedForm(forms.Form):
+    """A form that carries the version of what it edits, as read when the page was drawn
+    (optimistic locking, interventions/conflicts.py): the service refuses a stale one."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("version") is None and "version" not in self.errors:
+            raise forms.ValidationError(_("This page is out of date: reload it before saving."))
+        return data
+
+
 class DateTimeLocalInput(forms.DateTimeInput):
     input_type = "datetime-local"
 
@@ -170,7 +183,7 @@ class TechnicianChoiceField(forms.ModelChoiceField):
         return display_name(obj)
 
 
-class AssignForm(forms.Form):
+class AssignForm(VersionedForm):
     technician = TechnicianChoiceField(
         label=_("Technician"), queryset=selectors.technicians(), empty_label=None
     )
@@ -209,7 +222,7 @@ class AssignForm(forms.Form):
         return data
 
 
-class HandoverForm(forms.Form):
+class HandoverForm(VersionedForm):
     to_technician = TechnicianChoiceField(
         label=_("Hand over to"), queryset=selectors.technicians(), empty_label=None
     )
@@ -224,6 +237,8 @@ class HandoverForm(forms.Form):
 
     def __init__(self, *args, intervention=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if intervention is not None:
+            self.fields["version"].initial = intervention.assignment_version
         if intervention is not None and intervention.technician_id:
             self.fields["to_technician"].queryset = selectors.technicians().exclude(
                 pk=intervention.technician_id

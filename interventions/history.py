@@ -146,15 +146,21 @@ def _visit_corrected(event, data, people) -> tuple[str, bool]:
     }, False
 
 
-def _part_removed(event, data, people) -> tuple[str, bool]:
+def _part(data) -> str:
     if data.get("quantity"):
         part = f"{floatformat(data['quantity'], '-2')} × "
         if data.get("reference"):
             part += f"{data['reference']} — "
-        part += data.get("description", "")
-    else:
-        part = data.get("part", "")  # an old event whose sentence could not be taken apart
-    return _("part removed: %(part)s") % {"part": part}, False
+        return part + data.get("description", "")
+    return data.get("part", "")  # an old event whose sentence could not be taken apart
+
+
+def _part_removed(event, data, people) -> tuple[str, bool]:
+    return _("part removed: %(part)s") % {"part": _part(data)}, False
+
+
+def _part_added(event, data, people) -> tuple[str, bool]:
+    return _("part added: %(part)s") % {"part": _part(data)}, False
 
 
 def _contract_chosen(event, data, people) -> tuple[str, bool]:
@@ -213,6 +219,26 @@ def _amendment_signed(event, data, people) -> tuple[str, bool]:
     }, False
 
 
+def _quoted(text) -> str:
+    return _("“%(text)s”") % {"text": text} if text else "—"
+
+
+def _report_text(event, data, people) -> tuple[str, bool]:
+    """A report text changed: its first `before` and the latest `after` of the session
+    (`data["latest"]`, set by `intervention_history`; the session's first save otherwise)."""
+    field = data.get("field")
+    label = (
+        Intervention._meta.get_field(field).verbose_name
+        if field in ("diagnostics", "work_done", "remarks")
+        else field or ""
+    )
+    return _("%(field)s, %(before)s → %(after)s") % {
+        "field": label,
+        "before": _quoted(data.get("before")),
+        "after": _quoted(data.get("latest", data.get("after"))),
+    }, False
+
+
 def _said(words: Callable[[], str], reason: bool = False):
     """A message without facts (the words are translated when the page is read)."""
     return lambda event, data, people: (str(words()), reason)
@@ -256,12 +282,31 @@ MESSAGES: dict[str, Callable[[InterventionEvent, dict, _People], tuple[str, bool
     Code.CONTRACT_CHOSEN: _contract_chosen,
     Code.CONTRACT_NONE: _said(lambda: _("no contract: everything will be billed")),
     Code.PART_REMOVED: _part_removed,
+    Code.REPORT_TEXT: _report_text,
+    Code.PART_ADDED: _part_added,
 }
 
 
-def _line(event: InterventionEvent, people: _People) -> HistoryLine:
+def _line(event: InterventionEvent, people: _People, data: dict | None = None) -> HistoryLine:
     message = MESSAGES.get(event.code or event.kind, _nothing)
-    return HistoryLine(event, *message(event, event.data or {}, people))
+    return HistoryLine(event, *message(event, data or event.data or {}, people))
+
+
+def _latest_texts(intervention: Intervention, events: list[InterventionEvent]) -> dict:
+    """event pk → the latest `after` of its editing session: the `before` of the next event on
+    the same field, or the field's current text for the last one (services.report_update
+    writes one event per session, and every text change goes through it)."""
+    latest, following = {}, {}
+    for event in reversed(events):
+        if event.code != InterventionEvent.Code.REPORT_TEXT or not event.data:
+            continue
+        field = event.data.get("field")
+        if field in following:
+            latest[event.pk] = following[field]
+        elif field in ("diagnostics", "work_done", "remarks"):
+            latest[event.pk] = getattr(intervention, field)
+        following[field] = event.data.get("before", "")
+    return latest
 
 
 def intervention_history(intervention: Intervention) -> list[HistoryLine]:
@@ -269,7 +314,13 @@ def intervention_history(intervention: Intervention) -> list[HistoryLine]:
     language (two queries)."""
     events = list(intervention.events.select_related("actor"))
     people = _People(events)
-    return [_line(event, people) for event in events]
+    latest = _latest_texts(intervention, events)
+    return [
+        _line(event, people, {**event.data, "latest": latest[event.pk]})
+        if event.pk in latest
+        else _line(event, people)
+        for event in events
+    ]
 
 
 def event_lines(events: list[InterventionEvent]) -> dict[int, HistoryLine]:

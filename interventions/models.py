@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from signature_pad.fields import SignaturePadField
+from simple_history.models import HistoricalRecords
 
 from clients.search import search_text
 
@@ -90,6 +91,9 @@ class Part(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
     active = models.BooleanField(_("active"), default=True)
+
+    # Who changed what, when (django-simple-history): the change log page.
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["reference"]
@@ -183,6 +187,29 @@ class Intervention(models.Model):
     diagnostics = models.TextField(_("diagnostics and observations"), blank=True)
     work_done = models.TextField(_("work done"), blank=True)
     remarks = models.TextField(_("remarks"), blank=True)
+    # Optimistic locking (interventions/conflicts.py): each counter is raised by the services
+    # that write its part of the job, and a form or autosave read at an older value is refused.
+    # One counter per thing two people edit at once, so a visit stamped on one tablet does not
+    # refuse the texts typed on another.
+    texts_version = models.PositiveIntegerField(
+        _("report texts version"), default=0, editable=False
+    )
+    texts_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("report texts last changed by"),
+        editable=False,
+    )
+    texts_edited_at = models.DateTimeField(
+        _("report texts last changed at"), null=True, blank=True, editable=False
+    )
+    parts_version = models.PositiveIntegerField(_("parts list version"), default=0, editable=False)
+    assignment_version = models.PositiveIntegerField(
+        _("assignment version"), default=0, editable=False
+    )
     outcome = models.CharField(
         _("outcome"), max_length=10, choices=Outcome.choices, blank=True, default=Outcome.PENDING
     )
@@ -357,6 +384,7 @@ class Visit(models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
     travel_minutes = models.PositiveIntegerField(_("travel time (minutes)"), default=0)
+    version = models.PositiveIntegerField(_("version"), default=0, editable=False)  # services
 
     class Meta:
         ordering = ["arrived_at"]
@@ -512,6 +540,8 @@ class InterventionEvent(models.Model):
         CONTRACT_CHOSEN = "contract_chosen", _("Contract chosen")
         CONTRACT_NONE = "contract_none", _("No contract")
         PART_REMOVED = "part_removed", _("Part removed")
+        REPORT_TEXT = "report_text", _("Report text changed")
+        PART_ADDED = "part_added", _("Part added")
 
     intervention = models.ForeignKey(
         Intervention,
@@ -772,6 +802,9 @@ class BillingRates(models.Model):
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    # Who changed what, when (django-simple-history): the change log page.
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("billing rates")
         verbose_name_plural = _("billing rates")
@@ -781,7 +814,12 @@ class BillingRates(models.Model):
 
     @classmethod
     def current(cls) -> "BillingRates":
-        rates, _created = cls.objects.get_or_create(pk=1)
+        rates = cls.objects.filter(pk=1).first()
+        if rates is None:
+            # The defaults, on first read: bulk_create leaves no change log row (nobody
+            # changed anything) and ignore_conflicts lets two first reads race.
+            cls.objects.bulk_create([cls(pk=1)], ignore_conflicts=True)
+            rates = cls.objects.get(pk=1)
         return rates
 
 
@@ -818,6 +856,9 @@ class ContractRates(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal("0"))],
     )
+
+    # Who changed what, when (django-simple-history): the change log page.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("contract rates")

@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from . import limits
+from .forms import VersionedForm
 from .models import Part
 from .signatures import SignatureField, SignatureFormMixin, clean_stamp
 
@@ -16,6 +17,13 @@ class ReportTextsForm(forms.Form):
     diagnostics = forms.CharField(required=False, strip=False)
     work_done = forms.CharField(required=False, strip=False)
     remarks = forms.CharField(required=False, strip=False)
+    # The texts_version the texts were read at (optimistic locking, interventions/conflicts.py).
+    version = forms.IntegerField(
+        min_value=0,
+        error_messages={"required": _("This page is out of date: reload it before saving.")},
+    )
+    # A random name of the open page: two tablets of one person are two editing sessions.
+    page = forms.CharField(required=False, max_length=40)
 
 
 TRAVEL_KM_ERRORS = {"max_value": _("The distance cannot exceed %(limit_value)s km.")}
@@ -39,7 +47,7 @@ class DepartureForm(forms.Form):
     )
 
 
-class VisitForm(forms.Form):
+class VisitForm(VersionedForm):
     arrived_at = forms.DateTimeField(label=_("Arrived at"), widget=DATETIME_INPUT)
     left_at = forms.DateTimeField(label=_("Left at"), widget=DATETIME_INPUT, required=False)
     travel_km = forms.DecimalField(
@@ -62,7 +70,7 @@ class VisitForm(forms.Form):
         return data
 
 
-class PartAddForm(forms.Form):
+class PartAddForm(VersionedForm):
     part = forms.ModelChoiceField(
         queryset=Part.objects.filter(active=True), required=False, widget=forms.HiddenInput
     )
@@ -95,6 +103,10 @@ class PartAddForm(forms.Form):
         if not data.get("part") and not (data.get("description") or "").strip():
             raise forms.ValidationError(_("Choose a catalogue part or describe the part."))
         return data
+
+
+class PartRemoveForm(VersionedForm):
+    """Only the version of the list the line was removed from."""
 
 
 class AdditionalRequestForm(forms.Form):

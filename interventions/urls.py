@@ -2,6 +2,7 @@ from django.urls import path
 
 from .views import (
     billing,
+    changelog,
     dashboard,
     dispatch,
     intake,
@@ -221,4 +222,9 @@ urlpatterns += [
 urlpatterns += [
     path("accounts/lockouts/", site.login_lockouts, name="interventions-login-lockouts"),
     path("accounts/lockouts/unlock/", site.login_unlock, name="interventions-login-unlock"),
+]
+
+# Change log of the reference data (clients, sites, contracts, equipment, parts, rates)
+urlpatterns += [
+    path("changes/<slug:kind>/<int:pk>/", changelog.change_log, name="interventions-change-log"),
 ]

@@ -15,6 +15,7 @@ One module per surface, named after what a user does:
 Callers use the package (`services.report_update(...)`): every public name is re-exported here.
 """
 
+from ..conflicts import EditConflict
 from ..guards import ReportLocked, ensure_editable, ensure_report_open
 from .amendments import amendment_request, amendment_sign, amendment_snapshot
 from .billing import (
@@ -63,6 +64,7 @@ from .tablet import (
 )
 
 __all__ = [
+    "EditConflict",
     "REPORT_FIELDS",
     "ReportChanged",
     "ReportLocked",

@@ -191,6 +191,7 @@ def billing_rates_update(*, actor, **values) -> BillingRates:
         for name, value in values.items():
             setattr(rates, name, value)
         rates.full_clean()
+        rates._history_user = actor  # the change log's "who", outside a request too
         rates.save()
     return rates
 
@@ -205,5 +206,6 @@ def contract_rates_set(*, actor, contract, **values) -> ContractRates | None:
         for name, value in values.items():
             setattr(rates, name, value)
         rates.full_clean()
+        rates._history_user = actor
         rates.save()
     return rates

@@ -4,12 +4,42 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from .. import workflow
+from ..conflicts import EditConflict, is_stale, last_change
 from ..guards import ReportLocked, ensure_editable
 from ..models import Intervention, InterventionEvent, Status
-from ..people import person_data
+from ..people import display_name, person_data
+
+ASSIGNMENT_CODES = (InterventionEvent.Code.ASSIGNED, InterventionEvent.Code.HANDOVER)
+
+
+def _ensure_assignment_current(locked: Intervention, version: int | None) -> None:
+    """Refuse an assignment or handover read at an older `assignment_version`, saying who
+    has the job now and when (optimistic locking, interventions/conflicts.py)."""
+    if not is_stale(version, locked.assignment_version):
+        return
+    by, at = last_change(locked, ASSIGNMENT_CODES)
+    now_reads = display_name(locked.technician, _("nobody"))
+    if locked.scheduled_start:
+        now_reads += ", " + date_format(
+            timezone.localtime(locked.scheduled_start), "SHORT_DATETIME_FORMAT"
+        )
+    raise EditConflict(
+        _("who does this job"),
+        theirs={
+            "technician": locked.technician_id,
+            "scheduled_start": locked.scheduled_start,
+            "scheduled_end": locked.scheduled_end,
+        },
+        by=by,
+        at=at,
+        version=locked.assignment_version,
+        now_reads=now_reads,
+    )
 
 
 def intervention_assign(
@@ -20,8 +50,10 @@ def intervention_assign(
     scheduled_start: datetime.datetime | None = None,
     scheduled_end: datetime.datetime | None = None,
     note: str = "",
+    version: int | None = None,
 ) -> Intervention:
-    """Give the job (and optionally a time slot) to a technician; a new ticket becomes scheduled."""
+    """Give the job (and optionally a time slot) to a technician; a new ticket becomes scheduled.
+    `version`: the `assignment_version` the form was read at (a stale one is refused)."""
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
         if locked.is_closed:
@@ -29,12 +61,22 @@ def intervention_assign(
                 _("Intervention %(number)s is closed: it cannot be reassigned.")
                 % {"number": locked.number}
             )
+        _ensure_assignment_current(locked, version)
         previous = locked.technician
         locked.technician = technician
         locked.scheduled_start = scheduled_start
         locked.scheduled_end = scheduled_end
+        locked.assignment_version += 1
         locked.full_clean()
-        locked.save(update_fields=["technician", "scheduled_start", "scheduled_end", "updated_at"])
+        locked.save(
+            update_fields=[
+                "technician",
+                "scheduled_start",
+                "scheduled_end",
+                "assignment_version",
+                "updated_at",
+            ]
+        )
         InterventionEvent.objects.create(
             intervention=locked,
             kind=InterventionEvent.Kind.ASSIGNED,
@@ -49,7 +91,7 @@ def intervention_assign(
 
 
 def intervention_handover(
-    *, intervention: Intervention, to_technician, actor, note: str
+    *, intervention: Intervention, to_technician, actor, note: str, version: int | None = None
 ) -> Intervention:
     """Hand the job to another technician with a note of what was already done.
 
@@ -63,13 +105,15 @@ def intervention_handover(
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
         ensure_editable(locked)
+        _ensure_assignment_current(locked, version)
         previous = locked.technician
         if previous is not None and previous.pk == to_technician.pk:
             raise ValidationError(
                 {"to_technician": _("The intervention is already assigned to this technician.")}
             )
         locked.technician = to_technician
-        locked.save(update_fields=["technician", "updated_at"])
+        locked.assignment_version += 1
+        locked.save(update_fields=["technician", "assignment_version", "updated_at"])
         InterventionEvent.objects.create(
             intervention=locked,
             kind=InterventionEvent.Kind.HANDOVER,

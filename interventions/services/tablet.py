@@ -11,6 +11,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from .. import limits, roles, workflow
+from ..conflicts import EditConflict, is_stale, last_change
 from ..guards import ensure_editable, ensure_report_open
 from ..models import (
     Channel,
@@ -32,24 +33,99 @@ from .signing import signature_blockers
 REPORT_FIELDS = ("diagnostics", "work_done", "remarks")
 
 
-def report_update(*, intervention: Intervention, actor=None, **texts: str) -> Intervention:
-    """Save the report's texts (diagnostics, work done, remarks), while the report is open."""
+# Autosave sends the texts every few seconds while someone types: the history keeps one
+# event per person and field per editing session (see `_report_text_event`).
+REPORT_EDIT_WINDOW = datetime.timedelta(minutes=10)
+
+
+def report_update(
+    *,
+    intervention: Intervention,
+    actor=None,
+    version: int | None = None,
+    now: datetime.datetime | None = None,
+    page: str = "",
+    **texts: str,
+) -> Intervention:
+    """Save the report's texts (diagnostics, work done, remarks), while the report is open.
+
+    `version` is the `texts_version` the texts were read at (forms, autosave): a save read at
+    an older version is refused with the other person's texts (`EditConflict`), unless it
+    changes nothing (the same texts sent twice). Every change raises the version and is
+    recorded in the history (who, when, field, before and after); `page` names the open page
+    (tablet) the autosave comes from, so that two tablets of one person are two sessions."""
     unknown = set(texts) - set(REPORT_FIELDS)
     if unknown:
         raise TypeError(f"Unknown report fields: {sorted(unknown)}")
+    now = now or timezone.now()
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
         ensure_report_open(locked)
         changed = [name for name, value in texts.items() if getattr(locked, name) != value]
         if not changed:
             return locked
+        if is_stale(version, locked.texts_version):
+            raise EditConflict(
+                _("this report"),
+                theirs={name: getattr(locked, name) for name in REPORT_FIELDS},
+                by=locked.texts_edited_by,
+                at=locked.texts_edited_at,
+                version=locked.texts_version,
+            )
         for name in changed:
+            _report_text_event(locked, name, texts[name], actor, now, page)
             setattr(locked, name, texts[name])
+        locked.texts_version += 1
+        locked.texts_edited_by = actor
+        locked.texts_edited_at = now
         locked.full_clean()
-        locked.save(update_fields=[*changed, "updated_at"])
+        locked.save(
+            update_fields=[
+                *changed,
+                "texts_version",
+                "texts_edited_by",
+                "texts_edited_at",
+                "updated_at",
+            ]
+        )
     for name in changed:
         setattr(intervention, name, texts[name])
+    intervention.texts_version = locked.texts_version
     return locked
+
+
+def _report_text_event(locked: Intervention, field: str, after: str, actor, now, page) -> None:
+    """One event per editing session: a save by the same person from the same page, on the
+    same field, within `REPORT_EDIT_WINDOW` of the session's first save, while nobody else
+    changed that field, writes nothing (events are append-only). The session's event keeps
+    the first `before`; the history reads its latest `after` as the next session's `before`,
+    or the current text (`history.intervention_history`), which holds since every text change
+    goes through here."""
+    last = (
+        locked.events.filter(code=InterventionEvent.Code.REPORT_TEXT, data__field=field)
+        .order_by("-at", "-pk")
+        .first()
+    )
+    if (
+        last is not None
+        and last.actor_id == (actor.pk if actor else None)
+        and last.data.get("page", "") == page
+        and now - last.at < REPORT_EDIT_WINDOW
+    ):
+        return
+    InterventionEvent.objects.create(
+        intervention=locked,
+        kind=InterventionEvent.Kind.REPORT,
+        code=InterventionEvent.Code.REPORT_TEXT,
+        actor=actor,
+        at=now,
+        data={
+            "field": field,
+            "before": getattr(locked, field),
+            "after": after,
+            **({"page": page} if page else {}),
+        },
+    )
 
 
 def _record_first_arrival(intervention: Intervention, arrived_at: datetime.datetime) -> None:
@@ -164,6 +240,7 @@ def visit_depart(
         if visit.left_at is not None:
             raise ValidationError(_("The departure of this visit is already stamped."))
         visit.left_at = left_at or timezone.now()
+        visit.version += 1
         if travel_km is not None:
             visit.travel_km = travel_km
         if travel_minutes is not None:
@@ -188,17 +265,35 @@ def visit_update(
     left_at: datetime.datetime | None,
     travel_km,
     travel_minutes: int,
+    version: int | None = None,
 ) -> Visit:
     """Correct a stamped visit (times and travel); the first arrival is recomputed. Only the
-    visit's own technician, or the office (`visit_correctable_by`)."""
+    visit's own technician, or the office (`visit_correctable_by`). `version`: the visit's
+    version the form was read at (a stale one is refused with the visit as it is now)."""
     with transaction.atomic():
         visit, locked = _locked_visit(visit, actor)
+        if is_stale(version, visit.version):
+            by, at = last_change(locked, VISIT_CODES, visit=visit.pk)
+            raise EditConflict(
+                _("this visit"),
+                theirs={"arrived_at": visit.arrived_at, "left_at": visit.left_at},
+                by=by,
+                at=at,
+                version=visit.version,
+                now_reads=_("arrival %(arrived)s, departure %(left)s, %(km)s km")
+                % {
+                    "arrived": _local(visit.arrived_at),
+                    "left": _local(visit.left_at),
+                    "km": visit.travel_km,
+                },
+            )
         check_visit_window(locked, arrived_at, left_at)
         before = {"arrived_at": visit.arrived_at.isoformat(), "left_at": _iso(visit.left_at)}
         visit.arrived_at = arrived_at
         visit.left_at = left_at
         visit.travel_km = travel_km
         visit.travel_minutes = travel_minutes
+        visit.version += 1
         visit.full_clean()
         visit.save()
         _refresh_first_arrival(locked)
@@ -214,6 +309,17 @@ def visit_update(
             },
         )
     return visit
+
+
+VISIT_CODES = (
+    InterventionEvent.Code.VISIT_ARRIVED,
+    InterventionEvent.Code.VISIT_DEPARTED,
+    InterventionEvent.Code.VISIT_CORRECTED,
+)
+
+
+def _local(value) -> str:
+    return date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT") if value else "…"
 
 
 def _iso(value):
@@ -268,6 +374,33 @@ def check_visit_window(
         raise ValidationError(errors)
 
 
+PARTS_CODES = (InterventionEvent.Code.PART_ADDED, InterventionEvent.Code.PART_REMOVED)
+
+
+def _ensure_parts_current(locked: Intervention, version: int | None) -> None:
+    """Refuse a change of the parts list read at an older `parts_version` (two tablets adding
+    the same toner), saying who changed it; the page shows the list as it is now."""
+    if not is_stale(version, locked.parts_version):
+        return
+    by, at = last_change(locked, PARTS_CODES)
+    lines = "; ".join(
+        f"{used.quantity.normalize():f} × {used.description}" for used in locked.parts.all()
+    )
+    raise EditConflict(
+        _("the list of parts"),
+        theirs={"parts": [used.pk for used in locked.parts.all()]},
+        by=by,
+        at=at,
+        version=locked.parts_version,
+        now_reads=lines or _("no part"),
+    )
+
+
+def _parts_changed(locked: Intervention) -> None:
+    locked.parts_version += 1
+    locked.save(update_fields=["parts_version", "updated_at"])
+
+
 def part_add(
     *,
     intervention: Intervention,
@@ -276,12 +409,15 @@ def part_add(
     description: str = "",
     unit_price=None,
     actor=None,
+    version: int | None = None,
 ) -> PartUsed:
     """Add a replaced part: from the catalogue (price and cost copied now, whatever price was
-    posted) or a free line at its typed price; within `limits`."""
+    posted) or a free line at its typed price; within `limits`. `version`: the `parts_version`
+    the list was read at (a stale one is refused)."""
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
         ensure_report_open(locked)
+        _ensure_parts_current(locked, version)
         if part is None and not description.strip():
             raise ValidationError(
                 {"description": _("Choose a catalogue part or describe the part.")}
@@ -299,14 +435,27 @@ def part_add(
         )
         used.full_clean()
         used.save()
+        _parts_changed(locked)
+        InterventionEvent.objects.create(
+            intervention=locked,
+            kind=InterventionEvent.Kind.NOTE,
+            code=InterventionEvent.Code.PART_ADDED,
+            actor=actor,
+            data={
+                "quantity": str(used.quantity),
+                "reference": used.reference,
+                "description": used.description,
+            },
+        )
     return used
 
 
-def part_remove(*, part_used: PartUsed, actor) -> None:
+def part_remove(*, part_used: PartUsed, actor, version: int | None = None) -> None:
     """Remove a line of replaced parts (typing mistake); refused once signed."""
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=part_used.intervention_id)
         ensure_report_open(locked)
+        _ensure_parts_current(locked, version)
         InterventionEvent.objects.create(
             intervention=locked,
             kind=InterventionEvent.Kind.NOTE,
@@ -319,6 +468,7 @@ def part_remove(*, part_used: PartUsed, actor) -> None:
             },
         )
         PartUsed.objects.filter(pk=part_used.pk).delete()
+        _parts_changed(locked)
 
 
 def intervention_additional_request(

@@ -50,3 +50,12 @@ def pdf_response(data: bytes, filename: str, *, as_attachment: bool = False) -> 
     disposition = "attachment" if as_attachment else "inline"
     response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     return response
+
+
+def show_conflict(form, conflict) -> None:
+    """A save refused as stale (`EditConflict`): the form keeps what was typed, says whose
+    change came first, and now carries the current version, so saving again is a choice."""
+    data = form.data.copy()
+    data[form.add_prefix("version")] = conflict.version
+    form.data = data
+    form.add_error(None, conflict)

@@ -160,6 +160,7 @@ def billing_rates(request):
             "rates_form": rates_form,
             "contract_form": contract_form,
             "contract_rates": selectors.contract_rates_list(),
+            "rates_pk": rates.pk,
         },
         status=400 if request.method == "POST" else 200,
     )

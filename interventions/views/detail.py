@@ -29,6 +29,7 @@ def _office_forms(intervention, **forms) -> dict:
                 "technician": intervention.technician_id,
                 "scheduled_start": intervention.scheduled_start,
                 "scheduled_end": intervention.scheduled_end,
+                "version": intervention.assignment_version,
             }
         ),
         "handover_form": forms.get("handover_form") or HandoverForm(intervention=intervention),

@@ -21,7 +21,7 @@ from ..people import display_name
 from ..planning import build_planning, week_start
 from ..roles import role_required
 from ..workflow import TransitionError
-from .access import add_form_errors
+from .access import add_form_errors, show_conflict
 from .detail import render_detail
 
 EQUIPMENT_HISTORY_PAGE = 20
@@ -85,7 +85,10 @@ def intervention_assign(request, pk: int):
                 scheduled_start=data["scheduled_start"],
                 scheduled_end=data["scheduled_end"],
                 actor=request.user,
+                version=data["version"],
             )
+        except services.EditConflict as conflict:
+            show_conflict(form, conflict)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
@@ -145,7 +148,10 @@ def intervention_handover_view(request, pk: int):
                 to_technician=form.cleaned_data["to_technician"],
                 actor=request.user,
                 note=form.cleaned_data["note"],
+                version=form.cleaned_data["version"],
             )
+        except services.EditConflict as conflict:
+            show_conflict(form, conflict)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

@@ -21,7 +21,7 @@ from ..history import handover_received
 from ..models import Intervention
 from ..roles import role_required
 from ..workflow import TransitionError
-from .access import add_form_errors, assigned_intervention, refused, work_url
+from .access import add_form_errors, assigned_intervention, refused, show_conflict, work_url
 
 
 @role_required(roles.TECHNICIAN)
@@ -142,6 +142,9 @@ def work_visit_edit(request, pk: int, visit_pk: int):
                 services.visit_update(visit=visit, actor=request.user, **form.cleaned_data)
                 messages.success(request, _("Visit corrected."))
                 return redirect(back)
+            except services.EditConflict as conflict:
+                show_conflict(form, conflict)
+                status = 400
             except ValidationError as error:
                 add_form_errors(form, error)
                 status = 400 if correctable else 403
@@ -152,6 +155,7 @@ def work_visit_edit(request, pk: int, visit_pk: int):
                 "left_at": timezone.localtime(visit.left_at) if visit.left_at else None,
                 "travel_km": visit.travel_km,
                 "travel_minutes": visit.travel_minutes,
+                "version": visit.version,
             }
         )
     return render(
@@ -171,7 +175,9 @@ def work_visit_edit(request, pk: int, visit_pk: int):
 @require_POST
 @role_required(roles.TECHNICIAN)
 def work_report_save(request, pk: int):
-    """Autosave endpoint (fetch): JSON in, JSON out; 409 with a French message once locked."""
+    """Autosave endpoint (fetch): JSON in, JSON out. 409 with a French message once locked,
+    and with the other person's texts (`conflict`) when the texts were read at an older
+    version; the page keeps what this user typed and lets them choose."""
     intervention = assigned_intervention(request, pk)
     form = tablet_forms.ReportTextsForm(request.POST)
     if not form.is_valid():
@@ -182,12 +188,33 @@ def work_report_save(request, pk: int):
     }
     try:
         intervention = services.report_update(
-            intervention=intervention, actor=request.user, **texts
+            intervention=intervention,
+            actor=request.user,
+            version=form.cleaned_data["version"],
+            page=form.cleaned_data["page"],
+            **texts,
+        )
+    except services.EditConflict as conflict:
+        return JsonResponse(
+            {
+                "saved": False,
+                "conflict": True,
+                "error": conflict.messages[0],
+                "theirs": conflict.theirs,
+                "by": conflict.by_name,
+                "at": conflict.at_display,
+                "version": conflict.version,
+            },
+            status=409,
         )
     except ValidationError as error:
         return JsonResponse({"saved": False, "error": " ".join(error.messages)}, status=409)
     return JsonResponse(
-        {"saved": True, "at": timezone.localtime(intervention.updated_at).strftime("%H:%M:%S")}
+        {
+            "saved": True,
+            "at": timezone.localtime(intervention.updated_at).strftime("%H:%M:%S"),
+            "version": intervention.texts_version,
+        }
     )
 
 
@@ -203,6 +230,7 @@ def work_part_search(request, pk: int):
 
 
 def _parts_response(request, intervention, form=None, status=200):
+    intervention.refresh_from_db(fields=["parts_version"])
     if request.htmx:
         context = _parts_context(intervention)
         if form is not None:
@@ -220,6 +248,8 @@ def work_part_add(request, pk: int):
         try:
             services.part_add(intervention=intervention, actor=request.user, **form.cleaned_data)
             return _parts_response(request, intervention)
+        except services.EditConflict as conflict:
+            show_conflict(form, conflict)
         except ValidationError as error:
             form.add_error(None, error.messages)
     if not request.htmx:
@@ -233,8 +263,13 @@ def work_part_add(request, pk: int):
 def work_part_remove(request, pk: int, part_pk: int):
     intervention = assigned_intervention(request, pk)
     used = selectors.get_part_used(intervention, part_pk)
+    form = tablet_forms.PartRemoveForm(request.POST)
     try:
-        services.part_remove(part_used=used, actor=request.user)
+        if not form.is_valid():
+            raise ValidationError(form.non_field_errors())
+        services.part_remove(
+            part_used=used, actor=request.user, version=form.cleaned_data["version"]
+        )
     except ValidationError as error:
         if request.htmx:
             return HttpResponse(" ".join(error.messages), status=409)

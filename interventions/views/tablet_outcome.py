@@ -15,7 +15,7 @@ from ..forms import HandoverForm
 from ..people import display_name
 from ..roles import role_required
 from ..workflow import TransitionError
-from .access import add_form_errors, assigned_intervention, refused, work_url
+from .access import add_form_errors, assigned_intervention, refused, show_conflict, work_url
 from .detail import render_detail_with_errors
 from .tablet import render_work
 
@@ -109,6 +109,7 @@ def work_handover(request, pk: int):
                 to_technician=form.cleaned_data["to_technician"],
                 actor=request.user,
                 note=form.cleaned_data["note"],
+                version=form.cleaned_data["version"],
             )
             messages.success(
                 request,
@@ -119,6 +120,8 @@ def work_handover(request, pk: int):
                 },
             )
             return redirect("interventions-mine")
+        except services.EditConflict as conflict:
+            show_conflict(form, conflict)
         except ValidationError as error:
             add_form_errors(form, error)
     return render(

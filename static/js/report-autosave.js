@@ -4,6 +4,11 @@
  * saved"; after a short pause the texts are POSTed to the server. If the network is down the
  * texts stay in localStorage and are re-sent when the browser comes back online (and every few
  * seconds), and again when the page is opened. The badge says where the text is.
+ *
+ * Each save carries the version of the texts it was based on (data-version, then the version
+ * the server answers). If someone else saved in between (another tablet, the dispatcher's
+ * diagnostic run), the server refuses with their texts: sending stops, a banner shows both
+ * texts, and the user chooses to keep theirs or their own. Nothing typed is dropped meanwhile.
  */
 (function () {
   "use strict";
@@ -22,6 +27,11 @@
   var inFlight = false;
   var again = false;
   var revision = 0;
+  var version = parseInt(form.dataset.version || "0", 10);
+  var conflict = null; // the server's answer while the user has not chosen
+  var banner = document.getElementById("report-conflict");
+  // Names this open page: the history keeps one event per page and person (editing session).
+  var pageId = Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
 
   function setState(state, detail) {
     if (!badge) return;
@@ -44,7 +54,9 @@
   function writeLocal() {
     revision += 1;
     try {
-      localStorage.setItem(key, JSON.stringify({ texts: values(), revision: revision, at: Date.now() }));
+      localStorage.setItem(key, JSON.stringify({
+        texts: values(), revision: revision, at: Date.now(), version: version,
+      }));
     } catch (e) { /* storage full or disabled: the server copy is still attempted */ }
   }
 
@@ -56,11 +68,14 @@
   function send() {
     var pending = readLocal();
     if (!pending) { setState("saved"); return; }
+    if (conflict) { setState("conflict"); return; }
     if (inFlight) { again = true; return; }
     inFlight = true;
     setState("saving");
     var body = new URLSearchParams();
     Object.keys(pending.texts).forEach(function (name) { body.append(name, pending.texts[name]); });
+    body.append("version", pending.version === undefined ? 0 : pending.version);
+    body.append("page", pageId);
     fetch(url, {
       method: "POST",
       body: body,
@@ -70,16 +85,22 @@
       return response.json().then(function (json) { return { ok: response.ok, json: json }; });
     }).then(function (result) {
       inFlight = false;
+      if (result.json.conflict) {
+        showConflict(result.json);
+        return;
+      }
       if (!result.ok) {
         // Refused for good (signed report): say so, keep the local copy for the record.
         setState("refused", result.json.error || "");
         return;
       }
+      version = result.json.version;
       var current = readLocal();
       if (current && current.revision === pending.revision) {
         localStorage.removeItem(key);
         setState("saved", result.json.at);
       } else {
+        rebase(version);
         send();
       }
       if (again) { again = false; send(); }
@@ -88,6 +109,78 @@
       setState("offline");
       scheduleRetry();
     });
+  }
+
+  // Later edits of this user are based on what the server now holds.
+  function rebase(newVersion) {
+    var current = readLocal();
+    if (!current) return;
+    current.version = newVersion;
+    try { localStorage.setItem(key, JSON.stringify(current)); } catch (e) { /* see writeLocal */ }
+  }
+
+  function textBlock(label, text) {
+    var col = document.createElement("div");
+    col.className = "col-12 col-md-6";
+    var title = document.createElement("div");
+    title.className = "small fw-semibold";
+    title.textContent = label;
+    var body = document.createElement("div");
+    body.className = "conflict-text";
+    body.textContent = text || "—";
+    col.appendChild(title);
+    col.appendChild(body);
+    return col;
+  }
+
+  function showConflict(answer) {
+    conflict = answer;
+    setState("conflict");
+    if (!banner) return;
+    banner.querySelector("[data-conflict-message]").textContent = answer.error;
+    var list = banner.querySelector("[data-conflict-fields]");
+    list.textContent = "";
+    var mine = values();
+    fields.forEach(function (f) {
+      var theirs = answer.theirs[f.name] || "";
+      if (theirs === mine[f.name]) return;
+      var heading = document.createElement("div");
+      heading.className = "fw-semibold mt-2";
+      var label = form.querySelector("label[for='" + f.id + "']");
+      heading.textContent = label ? label.textContent : f.name;
+      var row = document.createElement("div");
+      row.className = "row g-2 mb-2";
+      row.dataset.field = f.name;
+      row.appendChild(textBlock(banner.dataset.labelMine, mine[f.name]));
+      row.appendChild(textBlock(banner.dataset.labelTheirs + " (" + answer.by + ", " + answer.at + ")", theirs));
+      list.appendChild(heading);
+      list.appendChild(row);
+    });
+    banner.hidden = false;
+    banner.scrollIntoView({ block: "start" });
+  }
+
+  function resolve(keepMine) {
+    if (!conflict) return;
+    var answer = conflict;
+    conflict = null;
+    banner.hidden = true;
+    version = answer.version;
+    if (keepMine) {
+      rebase(version);
+      send();
+    } else {
+      fields.forEach(function (f) {
+        if (Object.prototype.hasOwnProperty.call(answer.theirs, f.name)) f.value = answer.theirs[f.name];
+      });
+      localStorage.removeItem(key);
+      setState("saved");
+    }
+  }
+
+  if (banner) {
+    banner.querySelector("[data-conflict-keep]").addEventListener("click", function () { resolve(true); });
+    banner.querySelector("[data-conflict-take]").addEventListener("click", function () { resolve(false); });
   }
 
   // The texts are only ever autosaved: the form itself is never submitted.
@@ -112,6 +205,8 @@
         var data = new FormData();
         var texts = readLocal().texts;
         Object.keys(texts).forEach(function (name) { data.append(name, texts[name]); });
+        data.append("version", readLocal().version === undefined ? 0 : readLocal().version);
+        data.append("page", pageId);
         data.append("csrfmiddlewaretoken", csrf);
         navigator.sendBeacon(url, data);
       }
@@ -123,6 +218,9 @@
   var stored = readLocal();
   if (stored) {
     revision = stored.revision || 0;
+    // Typed on an older page: saved against the version it was typed on, so that a change
+    // made since by someone else shows as a conflict instead of being overwritten.
+    version = stored.version === undefined ? 0 : stored.version;
     fields.forEach(function (f) {
       if (Object.prototype.hasOwnProperty.call(stored.texts, f.name)) f.value = stored.texts[f.name];
     });

@@ -185,11 +185,13 @@ def test_technician_completes_and_gets_both_signatures_then_the_report_is_locked
 
     # Every edit attempt is refused: form POSTs from the tablet, then the services.
     base = f"/interventions/{job.pk}"
-    autosave = post_from_page(page, f"{base}/work/report/", {"work_done": "modifié"})
+    autosave = post_from_page(
+        page, f"{base}/work/report/", {"work_done": "modifié", "version": "1"}
+    )
     assert autosave["status"] == 409 and "signée" in json.loads(autosave["text"])["error"]
     for path, data in [
         (f"{base}/work/arrive/", {}),
-        (f"{base}/work/parts/add/", {"description": "Câble", "quantity": "1"}),
+        (f"{base}/work/parts/add/", {"description": "Câble", "quantity": "1", "version": "2"}),
         (f"{base}/work/resolve/", {}),
         (f"{base}/work/other-request/", {"object": "Modem"}),
         (f"{base}/sign/technician/", {"signature": ""}),

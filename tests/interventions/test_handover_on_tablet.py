@@ -207,6 +207,7 @@ def test_tablet_shows_other_technicians_visits_read_only(client, julie, handed_o
         "left_at": timezone.localtime(theirs.left_at).strftime("%Y-%m-%dT%H:%M"),
         "travel_km": "99",
         "travel_minutes": "40",
+        "version": theirs.version,
     }
     refused = client.post(their_url, data)
     assert refused.status_code == 403
@@ -228,6 +229,7 @@ def test_handing_over_technician_still_corrects_their_own_visit(client, karim, j
             "left_at": timezone.localtime(visit.left_at).strftime("%Y-%m-%dT%H:%M"),
             "travel_km": "15",
             "travel_minutes": "20",
+            "version": visit.version,
         },
     )
     assert response.status_code == 302 and response["Location"] == detail

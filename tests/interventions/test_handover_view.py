@@ -15,7 +15,11 @@ def test_dispatcher_hands_over_from_the_detail_page(
     assert 'data-testid="handover-form"' in page
     response = client.post(
         reverse("interventions-handover", args=[job.pk]),
-        {"to_technician": other_technician.pk, "note": "Câble changé, reste le pilote."},
+        {
+            "to_technician": other_technician.pk,
+            "note": "Câble changé, reste le pilote.",
+            "version": 1,  # read after the assignment
+        },
     )
     assert response.status_code == 302
     job.refresh_from_db()
@@ -56,7 +60,11 @@ def test_technician_hands_over_only_their_own_job(client, technician, other_tech
     client.force_login(other_technician)
     response = client.post(
         reverse("interventions-handover", args=[job.pk]),
-        {"to_technician": third.pk, "note": "Reste à tester l'impression."},
+        {
+            "to_technician": third.pk,
+            "note": "Reste à tester l'impression.",
+            "version": 1,  # read after the assignment
+        },
     )
     assert response.status_code == 302
     job.refresh_from_db()

@@ -26,7 +26,7 @@ def test_assign_with_slot_and_reassign(client, dispatcher, technician, other_tec
     client.force_login(dispatcher)
     response = client.post(
         reverse("interventions-assign", args=[job.pk]),
-        {"technician": technician.pk, "scheduled_start": f"{monday}T09:00"},
+        {"technician": technician.pk, "scheduled_start": f"{monday}T09:00", "version": 0},
     )
     assert response.status_code == 302
     job.refresh_from_db()
@@ -38,6 +38,7 @@ def test_assign_with_slot_and_reassign(client, dispatcher, technician, other_tec
             "technician": other_technician.pk,
             "scheduled_start": f"{monday}T14:00",
             "scheduled_end": f"{monday}T16:00",
+            "version": 1,
         },
     )
     job.refresh_from_db()
@@ -55,6 +56,7 @@ def test_assign_refuses_a_slot_ending_before_it_starts(client, dispatcher, techn
             "technician": technician.pk,
             "scheduled_start": f"{monday}T14:00",
             "scheduled_end": f"{monday}T13:00",
+            "version": 0,
         },
     )
     assert response.status_code == 400
@@ -78,6 +80,7 @@ def test_assign_warns_on_an_overlapping_slot(client, dispatcher, technician, mon
             "technician": technician.pk,
             "scheduled_start": f"{monday}T10:00",
             "scheduled_end": f"{monday}T12:00",
+            "version": second.assignment_version,
         },
         follow=True,
     )

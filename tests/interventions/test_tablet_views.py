@@ -72,8 +72,8 @@ def test_another_technician_gets_404(client, technician, other_technician, name)
     ("name", "data"),
     [
         ("interventions-work-arrive", {}),
-        ("interventions-work-report", {"work_done": "piraté"}),
-        ("interventions-work-part-add", {"description": "X", "quantity": "1"}),
+        ("interventions-work-report", {"work_done": "piraté", "version": 0}),
+        ("interventions-work-part-add", {"description": "X", "quantity": "1", "version": 0}),
         ("interventions-work-submit", {}),
         ("interventions-work-resolve", {}),
     ],
@@ -131,6 +131,7 @@ def test_visit_correction_keeps_the_input_on_error(client, technician):
             "left_at": "2026-03-02T09:00",
             "travel_km": "7",
             "travel_minutes": "12",
+            "version": visit.version,
         },
     )
     body = response.content.decode()
@@ -144,7 +145,12 @@ def test_autosave_endpoint_saves_and_answers_json(client, technician):
     client.force_login(technician)
     response = client.post(
         url("interventions-work-report", job),
-        {"diagnostics": "Cartouche recyclée", "work_done": "Nettoyage", "remarks": ""},
+        {
+            "diagnostics": "Cartouche recyclée",
+            "work_done": "Nettoyage",
+            "remarks": "",
+            "version": 0,
+        },
     )
     assert response.status_code == 200 and response.json()["saved"] is True
     job.refresh_from_db()
@@ -172,14 +178,14 @@ def test_htmx_part_add_returns_the_lines_with_total(client, technician):
     client.force_login(technician)
     response = client.post(
         url("interventions-work-part-add", job),
-        {"part": part.pk, "quantity": "2"},
+        {"part": part.pk, "quantity": "2", "version": 0},
         HTTP_HX_REQUEST="true",
     )
     body = response.content.decode()
     assert part.reference in body and "25,00 €" in body
     response = client.post(
         url("interventions-work-part-add", job),
-        {"description": "Câble USB 2 m", "quantity": "1", "unit_price": "8"},
+        {"description": "Câble USB 2 m", "quantity": "1", "unit_price": "8", "version": 1},
         HTTP_HX_REQUEST="true",
     )
     assert "33,00 €" in response.content.decode()
@@ -190,7 +196,9 @@ def test_part_without_catalogue_or_description_is_refused(client, technician):
     job = assigned_job(technician)
     client.force_login(technician)
     response = client.post(
-        url("interventions-work-part-add", job), {"quantity": "1"}, HTTP_HX_REQUEST="true"
+        url("interventions-work-part-add", job),
+        {"quantity": "1", "version": 0},
+        HTTP_HX_REQUEST="true",
     )
     assert "Choisissez une pièce du catalogue" in response.content.decode()
     assert job.parts.count() == 0
@@ -247,7 +255,11 @@ def test_tablet_handover_uses_the_shared_service(client, technician, other_techn
     client.force_login(technician)
     response = client.post(
         url("interventions-work-handover", job),
-        {"to_technician": other_technician.pk, "note": "Toner changé, reste le tambour"},
+        {
+            "to_technician": other_technician.pk,
+            "note": "Toner changé, reste le tambour",
+            "version": job.assignment_version,
+        },
     )
     assert response.status_code == 302
     job.refresh_from_db()
@@ -326,13 +338,22 @@ def test_every_form_post_is_refused_after_signing(client, technician, other_tech
         (
             "interventions-work-visit",
             (visit.pk,),
-            {"arrived_at": "2026-01-05T08:00", "travel_km": "1", "travel_minutes": "1"},
+            {
+                "arrived_at": "2026-01-05T08:00",
+                "travel_km": "1",
+                "travel_minutes": "1",
+                "version": visit.version,
+            },
         ),
-        ("interventions-work-part-add", (), {"part": part.pk, "quantity": "1"}),
+        ("interventions-work-part-add", (), {"part": part.pk, "quantity": "1", "version": 0}),
         ("interventions-work-other-request", (), {"object": "Modem"}),
         ("interventions-work-resolve", (), {}),
         ("interventions-work-follow-up", (), {"reason": "encore"}),
-        ("interventions-work-handover", (), {"to_technician": other_technician.pk, "note": "x"}),
+        (
+            "interventions-work-handover",
+            (),
+            {"to_technician": other_technician.pk, "note": "x", "version": job.assignment_version},
+        ),
         ("interventions-work-submit", (), {}),
         ("interventions-work-reopen", (), {}),
         (
@@ -350,7 +371,10 @@ def test_every_form_post_is_refused_after_signing(client, technician, other_tech
         response = client.post(url(name, job, *args), data, follow=True)
         body = response.content.decode()
         assert "est signée" in body or "ne peut pas passer" in body, name
-    response = client.post(url("interventions-work-report", job), {"work_done": "modifié"})
+    response = client.post(
+        url("interventions-work-report", job),
+        {"work_done": "modifié", "version": job.texts_version},
+    )
     assert response.status_code == 409 and "signée" in response.json()["error"]
     job.refresh_from_db()
     assert job.status == Status.SIGNED and job.technician == technician
@@ -376,7 +400,10 @@ def test_pdf_of_an_unsigned_report_is_404(client, technician):
 def test_autosave_is_refused_while_the_customer_reads_the_report(client, technician):
     job = finished_job(technician)
     client.force_login(technician)
-    response = client.post(url("interventions-work-report", job), {"work_done": "ajout tardif"})
+    response = client.post(
+        url("interventions-work-report", job),
+        {"work_done": "ajout tardif", "version": job.texts_version},
+    )
     assert response.status_code == 409
     assert "attend les signatures" in response.json()["error"]
     job.refresh_from_db()
