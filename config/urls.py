@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -16,8 +14,8 @@ urlpatterns = [
     path("", include("interventions.urls")),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No route to the media folder, DEBUG included: signed PDFs go through views that check who asks
+# (interventions/views/reports.py; docs/reliability.md, « Fichiers »).
 
 # The error pages, in the site's layout and the user's language (README, "Langue").
 handler403 = site.permission_denied

@@ -1,8 +1,14 @@
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from interventions import roles
 from tests.factories import UserFactory
+
+# The suite runs with DEBUG off, so with production's HTTPS defaults (config/settings.py); its
+# test client and live server speak plain HTTP, which the SSL redirect would send to https://.
+# tests/test_deployment.py checks the real defaults in a fresh process and the redirect itself.
+settings.SECURE_SSL_REDIRECT = False
 
 
 @pytest.fixture

@@ -90,6 +90,9 @@
     });
   }
 
+  // The texts are only ever autosaved: the form itself is never submitted.
+  form.addEventListener("submit", function (event) { event.preventDefault(); });
+
   fields.forEach(function (field) {
     field.addEventListener("input", function () {
       writeLocal();

@@ -61,10 +61,11 @@ def pad_is_empty(page, name):
 
 
 def post_from_page(page, path, data):
-    """A form POST from the logged-in tablet (CSRF token from the cookie)."""
+    """A form POST from the logged-in tablet (CSRF token from the page: the cookie is
+    HttpOnly)."""
     return page.evaluate(
         """async ([path, data]) => {
-            const token = document.cookie.match(/csrftoken=([^;]+)/)[1];
+            const token = JSON.parse(document.body.getAttribute('hx-headers'))['X-CSRFToken'];
             const body = new URLSearchParams(data);
             const headers = {'X-CSRFToken': token};
             const response = await fetch(path, {method: 'POST', body, headers});
