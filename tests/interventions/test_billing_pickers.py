@@ -5,6 +5,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -121,3 +122,11 @@ def test_contract_rates_set_by_typing_the_contract_number(client, manager, rates
 def test_pickers_are_for_managers_only(client, dispatcher):
     client.force_login(dispatcher)
     assert client.get(reverse("interventions-pick-client") + "?q=a").status_code == 403
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
+def test_billing_period_is_read_through_the_signed_date_index():
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = _period_qs().values("pk")[:100].explain()
+    assert "signedreport_signed_at" in plan
