@@ -9,7 +9,13 @@ import pytest
 from interventions import roles, services
 from interventions.models import ContractRates
 from tests.e2e.conftest import htmx_settled, login, screenshot
-from tests.factories import ClientFactory, ContractFactory, EquipmentFactory, UserFactory
+from tests.factories import (
+    ClientFactory,
+    ContractFactory,
+    EquipmentFactory,
+    PartFactory,
+    UserFactory,
+)
 from tests.interventions.billing_helpers import signed_intervention
 
 # How many lines the text of a header cell takes (one client rectangle per line).
@@ -22,15 +28,30 @@ HEADER_LINES = """(label) => {
 }"""
 
 
+BAKERY = "Boulangerie-Pâtisserie de la Place du Marché Saint-Antoine"
+PHARMACY = "Groupement des Pharmacies Mutualistes du Rhône"
+
+
 @pytest.fixture
 def two_clients(db):
     technician = UserFactory(username="e2e-tech-pick", role=roles.TECHNICIAN)
     UserFactory(username="e2e-manager-pick", role=roles.MANAGER)
     jobs = []
-    for name in ("Boulangerie Marchand", "Pharmacie du Centre"):
+    # Long names and amounts in the thousands: the table is as tight as it gets at 1366 px.
+    for name in (BAKERY, PHARMACY):
         contract = ContractFactory(client=ClientFactory(name=name))
         equipment = EquipmentFactory(client=contract.client, contract=contract)
-        jobs.append(signed_intervention(technician, equipment=equipment))
+        jobs.append(
+            signed_intervention(
+                technician,
+                equipment=equipment,
+                minutes=615,
+                km="312.5",
+                travel_minutes=240,
+                part=PartFactory(unit_price=Decimal("1249.90"), unit_cost=Decimal("1100.00")),
+                quantity="8",
+            )
+        )
     services.interventions_mark_billed(pks=[jobs[1].pk], actor=technician)
     return jobs
 
@@ -62,7 +83,7 @@ def test_client_picker_by_keyboard_filters_and_is_kept_on_reload(page, live_serv
     )
 
     picker = _choose(page, "#id_client", "pharma", "billing-picker-open-1366")
-    assert picker.input_value().endswith("Pharmacie du Centre")
+    assert picker.input_value().endswith(PHARMACY)
     screenshot(page, "billing-picker-chosen-1366")
     page.get_by_role("button", name="Filtrer").click()
     page.wait_for_url("**/billing/?*client=*")
@@ -70,7 +91,7 @@ def test_client_picker_by_keyboard_filters_and_is_kept_on_reload(page, live_serv
     assert page.locator(f"tr[data-number='{two_clients[1].number}']").count() == 1
 
     page.reload()
-    assert page.get_by_label("Client", exact=True).input_value().endswith("Pharmacie du Centre")
+    assert page.get_by_label("Client", exact=True).input_value().endswith(PHARMACY)
     assert page.locator("tr[data-number]").count() == 1
     screenshot(page, "billing-picker-filtered-1366")
 
@@ -81,12 +102,10 @@ def test_contract_picker_on_rates_at_tablet_width(tablet, live_server, two_clien
     page.wait_for_url(f"{live_server.url}/dashboard/")
     page.goto(f"{live_server.url}/billing/rates/")
     picker = _choose(page, "#id_contract-contract", "boulang", "rates-picker-open-768")
-    assert picker.input_value().endswith("Boulangerie Marchand")
+    assert picker.input_value().endswith(BAKERY)
     screenshot(page, "rates-picker-chosen-768")
     page.locator("#id_contract-hourly_rate").fill("82")
     page.locator("#id_contract-hourly_rate").press("Enter")
     page.wait_for_url("**/billing/rates/")
-    assert ContractRates.objects.get(contract__client__name="Boulangerie Marchand").hourly_rate == (
-        Decimal("82")
-    )
+    assert ContractRates.objects.get(contract__client__name=BAKERY).hourly_rate == (Decimal("82"))
     screenshot(page, "rates-picker-saved-768")
