@@ -418,7 +418,7 @@ class _LinesOfPage:
         return list(billing.billing_lines(self.qs[index]))
 
 
-BILLING_PAGE_SIZE = 100
+BILLING_PAGE_SIZE = 50
 
 
 def billing_page(filters: dict, page_number) -> tuple[Page, billing.Totals]:
