@@ -69,6 +69,7 @@ def test_billing_list_paginates_and_keeps_totals_of_the_whole_period(
     assert page2.context["totals"].count == 3
     assert page2.context["totals"].total_excl_vat == Decimal("651.00")
     assert "Page 2 sur 2" in page2.content.decode()
+    assert "Total de la période" in page2.content.decode()  # not the page's
 
 
 def test_client_typed_without_javascript_filters_by_its_number(client, manager, technician):
