@@ -99,3 +99,27 @@ def client_search(query: str, *, limit: int = 20) -> list[Client]:
         # Read only: rolling back undoes the two settings, even inside a caller's transaction.
         transaction.set_rollback(True)
     return found
+
+
+# --- pickers: a client or a contract chosen by typing (billing filters, contract rates) ----
+
+
+def client_pick(query: str, *, limit: int = 10) -> list[Client]:
+    """Clients, active or not, whose number or search text holds every word typed, by name."""
+    words = query_words(query)
+    if not words:
+        return []
+    return list(Client.objects.filter(words_q(words, "search_text")).order_by("name", "pk")[:limit])
+
+
+def contract_pick(query: str, *, limit: int = 10) -> list[Contract]:
+    """Contracts whose number, or whose client's search text, holds every word typed."""
+    words = query_words(query)
+    if not words:
+        return []
+    by_client = words_q(words, "client__search_text")
+    return list(
+        Contract.objects.filter(Q(number__icontains=query.strip()) | by_client)
+        .select_related("client")
+        .order_by("client__name", "number", "pk")[:limit]
+    )

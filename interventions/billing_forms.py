@@ -7,10 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from clients.models import Client, Contract
-
+from . import pickers
 from .billing import BILLED_DATE, SIGNED_DATE
 from .models import BillingRates, ContractRates, Status
+from .pickers import PickerField
 from .signatures import SignatureField, SignatureFormMixin
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -52,11 +52,11 @@ class BillingFilterForm(PeriodForm):
         ALL: (Status.SIGNED, Status.BILLED),
     }
 
-    client = forms.ModelChoiceField(
-        label=_("Client"), queryset=Client.objects.order_by("name"), required=False
+    client = PickerField(
+        pickers.CLIENTS, label=_("Client"), placeholder=_("All clients"), required=False
     )
-    contract = forms.ModelChoiceField(
-        label=_("Contract"), queryset=Contract.objects.order_by("number"), required=False
+    contract = PickerField(
+        pickers.CONTRACTS, label=_("Contract"), placeholder=_("All contracts"), required=False
     )
     status = forms.ChoiceField(
         label=_("Status"),
@@ -142,6 +142,16 @@ class BillingRatesForm(forms.ModelForm):
 
 
 class ContractRatesForm(forms.ModelForm):
+    """A contract's own rates; `services.contract_rates_set` creates or updates them."""
+
+    contract = PickerField(
+        pickers.CONTRACTS, label=_("Contract"), placeholder=_("Type a contract number or client")
+    )
+
+    def validate_unique(self):
+        # Rates already set for the contract are updated by the service, not refused.
+        pass
+
     class Meta:
         model = ContractRates
         fields = ["contract", "hourly_rate", "travel_per_km", "travel_flat_fee"]

@@ -62,8 +62,12 @@ class IntakeForm(forms.Form):
             "invalid_choice": _("This client no longer exists: search again."),
         },
     )
-    site = forms.ModelChoiceField(queryset=Site.objects.all(), required=False)
-    equipment = forms.ModelChoiceField(queryset=Equipment.objects.all(), required=False)
+    site = forms.ModelChoiceField(
+        queryset=Site.objects.all(), required=False, empty_label=_("— client's address —")
+    )
+    equipment = forms.ModelChoiceField(
+        queryset=Equipment.objects.all(), required=False, empty_label=_("— not specified —")
+    )
     caller_name = forms.CharField(label=_("Caller name"), max_length=120, required=False)
     caller_phone = forms.CharField(label=_("Caller phone"), max_length=30, required=False)
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)

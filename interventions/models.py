@@ -611,6 +611,8 @@ class SignedReport(models.Model):
     class Meta:
         verbose_name = _("signed report")
         verbose_name_plural = _("signed reports")
+        # The billing list and export read a period of signature dates.
+        indexes = [models.Index(fields=["signed_at"], name="signedreport_signed_at")]
 
     def __str__(self) -> str:
         return f"{self.intervention.number} ({self.sha256[:12]})"

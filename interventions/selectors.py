@@ -6,12 +6,13 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from clients.models import Client, Contract, Equipment, Site
+from clients.search import query_words
+from clients.selectors import words_q
 
 from . import billing, roles
 from .models import (
@@ -120,44 +121,48 @@ def slot_overlaps(
     return qs.select_related("client").order_by("scheduled_start")
 
 
-def contracts_with_planned_visits(year: int) -> QuerySet[Contract]:
-    """Contracts with annual visits active during `year`, with their planned visits counted:
-    `visits_planned` (not cancelled), `visits_done` (signed or billed), `visits_unsigned` (work
-    done, not signed: `models.to_sign_q`) and `visits_missing` (still to prepare, never below
-    zero)."""
+def contracts_with_annual_visits(year: int, query: str = "") -> QuerySet[Contract]:
+    """Contracts with annual visits active during `year`, by client then number; `query`
+    keeps those whose number or client's name holds every word typed."""
     start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
-    planned = Q(
-        interventions__channel=Channel.PLANNED,
-        interventions__requested_at__year=year,
-    )
-    unsigned = (
-        Intervention.objects.filter(
-            to_sign_q(),
-            contract=OuterRef("pk"),
+    qs = Contract.objects.filter(annual_visits__gt=0, start_date__lte=end, end_date__gte=start)
+    words = query_words(query)
+    if words:
+        qs = qs.filter(Q(number__icontains=query.strip()) | words_q(words, "client__search_text"))
+    return qs.select_related("client").order_by("client__name", "number", "pk")
+
+
+def planned_visit_counts(year: int, contracts: list[Contract]) -> list[Contract]:
+    """`contracts` (a page of `contracts_with_annual_visits`), each with its planned visits of
+    `year` counted in one grouped query: `visits_planned` (not cancelled), `visits_done`
+    (signed or billed), `visits_unsigned` (work done, not signed: `models.to_sign_q`) and
+    `visits_missing` (still to prepare, never below zero)."""
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime(year, 1, 1, tzinfo=tz)
+    end = datetime.datetime(year + 1, 1, 1, tzinfo=tz)
+    counts = {
+        row["contract_id"]: row
+        for row in Intervention.objects.filter(
+            contract_id__in=[c.pk for c in contracts],
             channel=Channel.PLANNED,
-            requested_at__year=year,
+            requested_at__gte=start,
+            requested_at__lt=end,
+        )
+        .values("contract_id")
+        .annotate(
+            planned=Count("pk", filter=~Q(status=Status.CANCELLED)),
+            done=Count("pk", filter=Q(status__in=[Status.SIGNED, Status.BILLED])),
+            unsigned=Count("pk", filter=to_sign_q()),
         )
         .order_by()
-        .values("contract")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return (
-        Contract.objects.filter(annual_visits__gt=0, start_date__lte=end, end_date__gte=start)
-        .select_related("client")
-        .annotate(visits_unsigned=Coalesce(Subquery(unsigned), 0))
-        .annotate(
-            visits_planned=Count(
-                "interventions", filter=planned & ~Q(interventions__status=Status.CANCELLED)
-            ),
-            visits_done=Count(
-                "interventions",
-                filter=planned & Q(interventions__status__in=[Status.SIGNED, Status.BILLED]),
-            ),
-        )
-        .annotate(visits_missing=Greatest(F("annual_visits") - F("visits_planned"), Value(0)))
-        .order_by("client__name", "number")
-    )
+    }
+    for contract in contracts:
+        row = counts.get(contract.pk, {})
+        contract.visits_planned = row.get("planned", 0)
+        contract.visits_done = row.get("done", 0)
+        contract.visits_unsigned = row.get("unsigned", 0)
+        contract.visits_missing = max(contract.annual_visits - contract.visits_planned, 0)
+    return contracts
 
 
 def report_versions(
@@ -468,22 +473,33 @@ def billing_review(intervention: Intervention) -> BillingReview:
     )
 
 
-def billing_lines_with_totals(
-    filters: dict,
-) -> tuple[list[billing.BillingLine], billing.Totals]:
-    """The billable lines for `filters` (see `billing.billable_queryset`) and their totals."""
-    lines = list(billing.billing_lines(billing.billable_queryset(**filters)))
-    totals = billing.Totals()
-    for line in lines:
-        totals.add(line)
-    return lines, totals
+class _LinesOfPage:
+    """The lines of a billing query, counted once by `billing.billing_totals`: what Django's
+    `Paginator` needs (a count and slices), each slice read by `billing.billing_lines`."""
+
+    def __init__(self, qs: QuerySet[Intervention], count: int):
+        self.qs, self._count = qs, count
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index: slice) -> list[billing.BillingLine]:
+        return list(billing.billing_lines(self.qs[index]))
 
 
-def contract_rates_or_none(contract_pk) -> ContractRates | None:
-    contract_pk = pk_or_none(contract_pk)
-    if contract_pk is None:
-        return None
-    return ContractRates.objects.filter(contract_id=contract_pk).first()
+BILLING_PAGE_SIZE = 50
+
+
+def billing_page(filters: dict, page_number) -> tuple[Page, billing.Totals]:
+    """One page of the billable lines for `filters` (see `billing.billable_queryset`) and the
+    totals of the whole period, summed by the database (`billing.billing_totals`)."""
+    qs = billing.billable_queryset(**filters)
+    totals = billing.billing_totals(qs)
+    paginator = Paginator(_LinesOfPage(qs, totals.count), BILLING_PAGE_SIZE)
+    return paginator.get_page(page_number), totals
 
 
 def contract_rates_list() -> QuerySet[ContractRates]:

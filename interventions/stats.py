@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -33,6 +33,9 @@ class Table:
     chart: str = "bar"  # bar | line | doughnut | stacked
     series: list[int] = field(default_factory=lambda: [1])  # columns drawn as datasets
     note: str = ""
+    # A table cut to its first rows: how many there are, and the page that lists them all.
+    total: int | None = None
+    see_all: str = ""
 
     @property
     def element_id(self) -> str:
@@ -258,71 +261,103 @@ def _due_dates(contract: Contract, year_start: datetime.date, per_year: int):
     return [year_start + datetime.timedelta(days=int(365 * k / per_year)) for k in range(per_year)]
 
 
-def annual_visits(today: datetime.date | None = None) -> Table:
-    """For each active contract with planned visits: due, done and overdue this contract year.
+def _contract_year_start(contract: Contract, today: datetime.date) -> datetime.date:
+    """The last anniversary of the contract's start date, on or before today."""
+    years = today.year - contract.start_date.year
+    try:
+        start = contract.start_date.replace(year=contract.start_date.year + years)
+    except ValueError:  # 29 February
+        start = contract.start_date.replace(year=contract.start_date.year + years, day=28)
+    if start > today:
+        try:
+            start = start.replace(year=start.year - 1)
+        except ValueError:
+            start = start.replace(year=start.year - 1, day=28)
+    return start
+
+
+# The dashboard shows the contracts most behind; « Voir tout » lists them all, a page at a time.
+VISITS_TOP = 10
+
+
+def annual_visit_rows(today: datetime.date | None = None) -> list[list]:
+    """Every active contract with planned visits: [contract, due, done, done not signed,
+    overdue] this contract year, the most overdue first (then by contract).
 
     The contract year starts on the anniversary of the start date; its visits are spread
     evenly; a visit is overdue once its date has passed and fewer visits have been done.
     Done = planned interventions (channel "planned") signed or billed this contract year; done,
     not signed = those with work done but no signature yet (`models.to_sign_q`), never counted
-    as overdue.
+    as overdue. Two queries: the contracts, and their planned interventions of the last year
+    counted by contract and day (the contract year of each is applied to these counts).
     """
     today = today or timezone.localdate()
     contracts = list(
-        Contract.objects.filter(
-            annual_visits__gt=0, start_date__lte=today, end_date__gte=today
-        ).select_related("client")
+        Contract.objects.filter(annual_visits__gt=0, start_date__lte=today, end_date__gte=today)
+        .select_related("client")
+        .only("number", "start_date", "annual_visits", "client__name")
     )
-    year_starts = {}
-    for c in contracts:
-        years = today.year - c.start_date.year
-        try:
-            start = c.start_date.replace(year=c.start_date.year + years)
-        except ValueError:  # 29 February
-            start = c.start_date.replace(year=c.start_date.year + years, day=28)
-        if start > today:
-            try:
-                start = start.replace(year=start.year - 1)
-            except ValueError:
-                start = start.replace(year=start.year - 1, day=28)
-        year_starts[c.pk] = start
-    done_q = Q()
-    for c in contracts:
-        done_q |= Q(contract_id=c.pk, requested_at__date__gte=year_starts[c.pk])
-    counts = {}
+    year_starts = {c.pk: _contract_year_start(c, today) for c in contracts}
+    counts: dict[int, list[int]] = {}
     if contracts:
-        counts = {
-            row["contract_id"]: row
-            for row in Intervention.objects.filter(done_q)
-            .filter(channel=Channel.PLANNED)
-            .values("contract_id")
+        low, _high = _bounds(min(year_starts.values()), today)
+        per_day = (
+            Intervention.objects.filter(
+                channel=Channel.PLANNED,
+                requested_at__gte=low,
+                contract__annual_visits__gt=0,
+                contract__start_date__lte=today,
+                contract__end_date__gte=today,
+            )
+            .annotate(day=TruncDate("requested_at"))
+            .values("contract_id", "day")
             .annotate(
                 signed=Count("pk", filter=Q(status__in=[Status.SIGNED, Status.BILLED])),
                 unsigned=Count("pk", filter=to_sign_q()),
             )
             .order_by()
-        }
-    table = []
+        )
+        for row in per_day:
+            if row["day"] >= year_starts[row["contract_id"]]:
+                total = counts.setdefault(row["contract_id"], [0, 0])
+                total[0] += row["signed"]
+                total[1] += row["unsigned"]
+    rows = []
     for c in contracts:
         dates = _due_dates(c, year_starts[c.pk], c.annual_visits)
         expected = sum(1 for d in dates if d <= today)
-        row = counts.get(c.pk, {})
-        made = min(row.get("signed", 0), c.annual_visits)
-        unsigned = min(row.get("unsigned", 0), c.annual_visits - made)
+        signed, unsigned = counts.get(c.pk, (0, 0))
+        made = min(signed, c.annual_visits)
+        unsigned = min(unsigned, c.annual_visits - made)
         overdue = max(0, expected - made - unsigned)
         to_come = c.annual_visits - made - unsigned - overdue
-        table.append([f"{c.number} — {c.client.name}", to_come, made, unsigned, overdue])
+        rows.append([f"{c.number} — {c.client.name}", to_come, made, unsigned, overdue])
+    rows.sort(key=lambda row: (-row[4], row[0]))
+    return rows
+
+
+def annual_visit_columns() -> list[str]:
+    return [_("Contract"), _("Due"), _("Done"), _("Done, not signed"), _("Overdue")]
+
+
+def annual_visits(today: datetime.date | None = None, *, top: int | None = None) -> Table:
+    """The annual visits of every contract (`annual_visit_rows`), or of the `top` most behind
+    with the count of all and a link to them all (`see_all`)."""
+    rows = annual_visit_rows(today)
+    shown = rows[:top] if top else rows
     return Table(
         key="visits",
         title=_("Annual contract visits"),
-        columns=[_("Contract"), _("Due"), _("Done"), _("Done, not signed"), _("Overdue")],
-        rows=table,
+        columns=annual_visit_columns(),
+        rows=shown,
         chart="stacked",
         series=[1, 2, 3, 4],
         note=_(
             "This contract year, for the active contracts that include planned visits. "
             "Done, not signed: visited or report finished, the customer has not signed yet."
         ),
+        total=len(rows),
+        see_all="interventions-dashboard-visits" if len(shown) < len(rows) else "",
     )
 
 
@@ -390,7 +425,11 @@ def contracts_ending(today: datetime.date | None = None, within_days: int = 90) 
     )
 
 
-def dashboard_tables(start: datetime.date, end: datetime.date) -> list[Table]:
+def dashboard_tables(
+    start: datetime.date, end: datetime.date, *, full: bool = False
+) -> list[Table]:
+    """Every table of the dashboard; the annual visits cut to the most behind unless `full`
+    (a CSV holds them all)."""
     return [
         per_month(start, end),
         per_technician(start, end),
@@ -400,5 +439,5 @@ def dashboard_tables(start: datetime.date, end: datetime.date) -> list[Table]:
         deadlines_at_risk(),
         work_to_sign(),
         contracts_ending(),
-        annual_visits(),
+        annual_visits(top=None if full else VISITS_TOP),
     ]

@@ -6,6 +6,7 @@ from .views import (
     dashboard,
     dispatch,
     intake,
+    pickers,
     reports,
     signing,
     site,
@@ -17,6 +18,7 @@ from .views import (
 urlpatterns = [
     path("", dashboard.home, name="home"),
     path("dashboard/", dashboard.dashboard, name="interventions-dashboard"),
+    path("dashboard/visits/", dashboard.dashboard_visits, name="interventions-dashboard-visits"),
 ]
 
 # Intake: the dispatcher takes a call
@@ -203,6 +205,8 @@ urlpatterns += [
     path("billing/export.<str:fmt>", billing.billing_export, name="interventions-billing-export"),
     path("billing/mark-billed/", billing.billing_mark_billed, name="interventions-billing-mark"),
     path("billing/rates/", billing.billing_rates, name="interventions-billing-rates"),
+    path("pick/clients/", pickers.pick_client, name="interventions-pick-client"),
+    path("pick/contracts/", pickers.pick_contract, name="interventions-pick-contract"),
     path(
         "interventions/<int:pk>/billing/",
         billing.billing_override,

@@ -71,6 +71,7 @@ from .lines import (
     billable_queryset,
     billed_at_column,
     billing_lines,
+    billing_totals,
     unsigned_queryset,
 )
 
@@ -92,6 +93,7 @@ __all__ = [
     "Totals",
     "billable_queryset",
     "billed_at_column",
+    "billing_totals",
     "billing_lines",
     "compute_amounts",
     "csv_stream",

@@ -5,12 +5,33 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Case, DateTimeField, OuterRef, QuerySet, Subquery, Value, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    DateTimeField,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce, Round
 from django.utils import timezone
 
-from ..models import Intervention, InterventionEvent, ReportAmendment, Status, to_sign_q
+from ..models import (
+    BillingRates,
+    Intervention,
+    InterventionEvent,
+    ReportAmendment,
+    Status,
+    to_sign_q,
+)
 from .amounts import ZERO, ZERO_MONEY, Amounts, Facts, RatesBook, compute_amounts, facts_for
 
 # What the period of the billing list and export is read on.
@@ -123,9 +144,21 @@ def unsigned_queryset(
     *, date_to: datetime.date, client_id: int | None = None, contract_id: int | None = None
 ) -> QuerySet[Intervention]:
     """Work done that cannot be billed yet: "à faire signer" (`models.to_sign_q`)."""
-    qs = Intervention.objects.select_related("client", "technician").filter(
-        to_sign_q(),
-        requested_at__lt=_day_start(date_to + datetime.timedelta(days=1)),
+    qs = (
+        Intervention.objects.select_related("client", "technician")
+        .only(
+            "number",
+            "status",
+            "requested_at",
+            "client__name",
+            "technician__first_name",
+            "technician__last_name",
+            "technician__username",
+        )
+        .filter(
+            to_sign_q(),
+            requested_at__lt=_day_start(date_to + datetime.timedelta(days=1)),
+        )
     )
     if client_id:
         qs = qs.filter(client_id=client_id)
@@ -237,3 +270,103 @@ def billing_lines(qs: QuerySet[Intervention], *, chunk_size: int = 2000) -> Iter
             compute_amounts(facts, flags, book.for_contract(contract_id)),
             report_version,
         )
+
+
+def _cents(expression) -> Cast:
+    """A two-decimal amount as whole cents (exact on SQLite's floats too)."""
+    return Cast(Round(expression * 100), BigIntegerField())
+
+
+def _whole(value: int) -> Value:
+    return Value(int(value), output_field=BigIntegerField())
+
+
+def _int(expression) -> ExpressionWrapper:
+    return ExpressionWrapper(expression, output_field=BigIntegerField())
+
+
+def _half_up(numerator, denominator: int) -> ExpressionWrapper:
+    """numerator / denominator rounded half up, in integers: every term is ≥ 0 here, so
+    integer division (the same on PostgreSQL and SQLite) of numerator + denominator / 2 is it."""
+    return _int((numerator * 2 + _whole(denominator)) / _whole(2 * denominator))
+
+
+def billing_totals(qs: QuerySet[Intervention]) -> Totals:
+    """The totals of every line of `qs`, summed by the database: the same amounts as
+    `compute_amounts` line by line (each line rounded half up to the cent, then summed), in
+    integer cents so that PostgreSQL and SQLite agree to the cent. A line without figures
+    (a report signed before `ReportFigures` existed) is added in Python, one at a time."""
+    base = BillingRates.current()
+
+    def rate(name, own=True):
+        value = _cents(Value(getattr(base, name), output_field=DecimalField()))
+        if own:
+            value = Coalesce(_cents(F(f"contract__rates__{name}")), value)
+        return value
+
+    minutes, travel_minutes = F("figures__minutes"), F("figures__travel_minutes")
+    km10 = Cast(Round(F("figures__km") * 10), BigIntegerField())
+    visits = F("figures__visits")
+    labour = Case(
+        When(billable_labour=True, then=_half_up(minutes * rate("hourly_rate"), 60)),
+        default=_whole(0),
+        output_field=BigIntegerField(),
+    )
+    travel = Case(
+        When(
+            billable_travel=True,
+            then=_half_up(
+                km10 * rate("travel_per_km") + visits * rate("travel_flat_fee") * _whole(10), 10
+            ),
+        ),
+        default=_whole(0),
+        output_field=BigIntegerField(),
+    )
+    parts = Case(
+        When(billable_parts=True, then=_cents(F("figures__parts_price"))),
+        default=_whole(0),
+        output_field=BigIntegerField(),
+    )
+    excl = _int(labour + travel + parts)
+    vat = _half_up(excl * rate("vat_rate", own=False), 10000)
+    cost = _half_up(
+        (minutes + travel_minutes) * rate("internal_hourly_cost", own=False) * _whole(10)
+        + km10 * rate("vehicle_cost_per_km", own=False) * _whole(60)
+        + _cents(F("figures__parts_cost")) * _whole(600),
+        600,
+    )
+    hundredths_of_hours = _half_up(minutes * _whole(100), 60)
+    # A line without figures adds NULL to every sum but the count (SUM skips NULL).
+    with_figures = qs.order_by().aggregate(
+        count=Count("pk"),
+        with_figures=Count("figures"),
+        hours=Sum(hundredths_of_hours),
+        km=Sum(km10),
+        labour=Sum(labour),
+        travel=Sum(travel),
+        parts=Sum(parts),
+        excl=Sum(excl),
+        vat=Sum(vat),
+        cost=Sum(cost),
+    )
+
+    def money(key, scale=2):
+        return Decimal(int(with_figures[key] or 0)).scaleb(-scale)
+
+    totals = Totals(
+        count=with_figures["with_figures"],
+        hours=money("hours"),
+        km=money("km", 1),
+        labour=money("labour"),
+        travel=money("travel"),
+        parts=money("parts"),
+        total_excl_vat=money("excl"),
+        vat=money("vat"),
+        total_incl_vat=money("excl") + money("vat"),
+        cost=money("cost"),
+        margin=money("excl") - money("cost"),
+    )
+    if with_figures["count"] != with_figures["with_figures"]:
+        for line in billing_lines(qs.filter(figures__isnull=True)):
+            totals.add(line)
+    return totals

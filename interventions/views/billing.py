@@ -29,6 +29,8 @@ from ..services import amendments
 from .access import add_form_errors
 from .detail import render_detail_with_errors
 
+# The oldest work to have signed shown under the billing list; the rest in the intervention list.
+UNSIGNED_SHOWN = 20
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -61,7 +63,8 @@ def _billing_filters(request):
 @role_required(roles.MANAGER)
 def billing_list(request):
     form, filters, query = _billing_filters(request)
-    lines, totals = selectors.billing_lines_with_totals(filters)
+    page, totals = selectors.billing_page(filters, request.GET.get("page"))
+    lines = page.object_list
     unsigned = billing.unsigned_queryset(
         date_to=filters["date_to"],
         client_id=filters["client_id"],
@@ -74,8 +77,10 @@ def billing_list(request):
         {
             "form": form,
             "lines": lines,
+            "page": page,
             "totals": totals,
-            "unsigned": unsigned[:200],
+            "unsigned": list(unsigned[:UNSIGNED_SHOWN]),
+            "unsigned_count": unsigned.count(),
             "query": query,
             "filters": filters,
             "status": status,
@@ -146,8 +151,7 @@ def billing_rates(request):
                 messages.success(request, _("Rates saved."))
                 return redirect("interventions-billing-rates")
         else:
-            existing = selectors.contract_rates_or_none(request.POST.get("contract-contract"))
-            contract_form = ContractRatesForm(request.POST, instance=existing, prefix="contract")
+            contract_form = ContractRatesForm(request.POST, prefix="contract")
             if contract_form.is_valid():
                 data = dict(contract_form.cleaned_data)
                 services.contract_rates_set(actor=request.user, **data)

@@ -4,6 +4,7 @@ import datetime
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
@@ -47,7 +48,7 @@ def dashboard(request):
     wanted = request.GET.get("csv")
     # A CSV is an export: French whatever the user's language (README, "Langue").
     with translation.override("fr" if wanted else translation.get_language()):
-        tables = stats.dashboard_tables(start, end)
+        tables = stats.dashboard_tables(start, end, full=bool(wanted))
     if wanted:
         table = next((t for t in tables if t.key == wanted), None)
         if table is None:
@@ -66,4 +67,19 @@ def dashboard(request):
             "tables": tables,
             "query": urlencode({"date_from": start, "date_to": end}),
         },
+    )
+
+
+VISITS_PAGE_SIZE = 50
+
+
+@role_required(roles.MANAGER)
+def dashboard_visits(request):
+    """« Voir tout » of the dashboard's annual visits: every contract, most behind first."""
+    rows = stats.annual_visit_rows()
+    page = Paginator(rows, VISITS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "interventions/dashboard_visits.html",
+        {"page": page, "columns": stats.annual_visit_columns()},
     )

@@ -228,13 +228,22 @@ def planning(request):
     )
 
 
+VISITS_PAGE_SIZE = 50
+
+
 @role_required(roles.DISPATCHER, roles.MANAGER)
 def visits_to_plan(request):
+    """Contracts with annual visits, a page at a time, counted for that page only."""
     year = timezone.localdate().year
+    query = request.GET.get("q", "").strip()
+    page = Paginator(
+        selectors.contracts_with_annual_visits(year, query), VISITS_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    contracts = selectors.planned_visit_counts(year, list(page.object_list))
     return render(
         request,
         "interventions/visits_to_plan.html",
-        {"contracts": selectors.contracts_with_planned_visits(year), "year": year},
+        {"contracts": contracts, "page": page, "query": query, "year": year},
     )
 
 
