@@ -93,6 +93,20 @@ def _sqlite_flush_steps_around_the_frozen_report_triggers():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's language (French). A request through the test client
+    leaves its reader's language active in the thread afterwards (the language middleware
+    activates it per request, as in production); without this, a test calling a service
+    directly after an English reader's request got English messages."""
+    from django.conf import settings as django_settings
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     """Users are created by the hundred: a slow hasher would dominate the suite's time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
