@@ -414,6 +414,18 @@ def deadlines_at_risk(now: datetime.datetime | None = None) -> Table:
             first_arrival_at__isnull=True,
         )
         .select_related("client", "technician")
+        # Only what the table and `deadline_state` read: the jobs' texts and contract JSON
+        # made these 200 rows cost more than the query (bench/README.md).
+        .only(
+            "number",
+            "requested_at",
+            "deadline_at",
+            "first_arrival_at",
+            "client__name",
+            "technician__username",
+            "technician__first_name",
+            "technician__last_name",
+        )
         .order_by("deadline_at")
     )
     labels = {"at_risk": _("at risk"), "overdue": _("overdue")}
