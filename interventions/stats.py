@@ -358,12 +358,13 @@ def annual_visit_rows(today: datetime.date | None = None) -> list[list]:
                 unsigned=Count("pk", filter=to_sign_q()),
             )
             .order_by()
+            .values_list("contract_id", "day", "signed", "unsigned")  # tuples, not dicts
         )
-        for row in per_day:
-            if row["day"] >= year_starts[row["contract_id"]]:
-                total = counts.setdefault(row["contract_id"], [0, 0])
-                total[0] += row["signed"]
-                total[1] += row["unsigned"]
+        for contract_id, day, signed, unsigned in per_day:
+            if day >= year_starts[contract_id]:
+                total = counts.setdefault(contract_id, [0, 0])
+                total[0] += signed
+                total[1] += unsigned
     rows = []
     for c in contracts:
         dates = _due_dates(c, year_starts[c.pk], c.annual_visits)
