@@ -8,7 +8,18 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Q, Sum
+from django.contrib.auth import get_user_model
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -126,21 +137,34 @@ def per_month(start: datetime.date, end: datetime.date) -> Table:
 
 
 def per_technician(start: datetime.date, end: datetime.date) -> Table:
+    """Hours on site, km and interventions per technician. Grouped by the technician's id (a
+    small sort that fits in memory, from `visit_period_stats_idx` alone), then their names in a
+    second query: grouping by the name columns sorted ~40,000 rows on disk (bench/README.md)."""
     low, high = _bounds(start, end)
-    rows = (
+    rows = list(
         Visit.objects.filter(arrived_at__gte=low, arrived_at__lt=high, left_at__isnull=False)
-        .values("technician__username", "technician__first_name", "technician__last_name")
+        .values("technician")
         .annotate(
             on_site=Sum(_duration("left_at", "arrived_at")),
             km=Sum("travel_km"),
             jobs=Count("intervention", distinct=True),
         )
-        .order_by("technician__last_name", "technician__username")
+        .order_by()
     )
+    by_technician = {r["technician"]: r for r in rows}
+    # The database's collation orders the names, as it did when it grouped by them.
+    people = (
+        get_user_model()
+        .objects.filter(pk__in=by_technician)
+        .only("username", "first_name", "last_name")
+        .order_by("last_name", "username")
+    )
+    people = {p.pk: p for p in people} if rows else {}
+    rows = [by_technician[pk] for pk in people]
     table = [
         [
-            f"{r['technician__first_name']} {r['technician__last_name']}".strip()
-            or r["technician__username"],
+            f"{people[r['technician']].first_name} {people[r['technician']].last_name}".strip()
+            or people[r["technician"]].username,
             _hours(r["on_site"]),
             r["km"] or Decimal("0"),
             r["jobs"],
@@ -226,7 +250,23 @@ def work_to_sign(now: datetime.datetime | None = None) -> Table:
     rows = (
         Intervention.objects.filter(to_sign_q())
         .select_related("client", "technician")
-        .annotate(last_visit=Max("visits__arrived_at"))
+        .only(
+            "number",
+            "status",
+            "client__name",
+            "technician__username",
+            "technician__first_name",
+            "technician__last_name",
+        )
+        # The last arrival, one probe of `visit_last_arrival_idx` per job to sign (~2,500 at
+        # 100k) instead of grouping every visit with every column of the job (bench/README.md).
+        .annotate(
+            last_visit=Subquery(
+                Visit.objects.filter(intervention=OuterRef("pk"))
+                .order_by("-arrived_at")
+                .values("arrived_at")[:1]
+            )
+        )
         .order_by(F("last_visit").asc(nulls_first=True), "number")
     )
     now = now or timezone.now()
@@ -292,10 +332,12 @@ def annual_visit_rows(today: datetime.date | None = None) -> list[list]:
     counted by contract and day (the contract year of each is applied to these counts).
     """
     today = today or timezone.localdate()
+    # Plain rows, not model instances: ~1,700 contracts at 100k, where building Contract and
+    # Client objects cost more than the query (bench/README.md).
     contracts = list(
-        Contract.objects.filter(annual_visits__gt=0, start_date__lte=today, end_date__gte=today)
-        .select_related("client")
-        .only("number", "start_date", "annual_visits", "client__name")
+        Contract.objects.filter(
+            annual_visits__gt=0, start_date__lte=today, end_date__gte=today
+        ).values_list("pk", "number", "start_date", "annual_visits", "client__name", named=True)
     )
     year_starts = {c.pk: _contract_year_start(c, today) for c in contracts}
     counts: dict[int, list[int]] = {}
@@ -316,12 +358,13 @@ def annual_visit_rows(today: datetime.date | None = None) -> list[list]:
                 unsigned=Count("pk", filter=to_sign_q()),
             )
             .order_by()
+            .values_list("contract_id", "day", "signed", "unsigned")  # tuples, not dicts
         )
-        for row in per_day:
-            if row["day"] >= year_starts[row["contract_id"]]:
-                total = counts.setdefault(row["contract_id"], [0, 0])
-                total[0] += row["signed"]
-                total[1] += row["unsigned"]
+        for contract_id, day, signed, unsigned in per_day:
+            if day >= year_starts[contract_id]:
+                total = counts.setdefault(contract_id, [0, 0])
+                total[0] += signed
+                total[1] += unsigned
     rows = []
     for c in contracts:
         dates = _due_dates(c, year_starts[c.pk], c.annual_visits)
@@ -331,7 +374,7 @@ def annual_visit_rows(today: datetime.date | None = None) -> list[list]:
         unsigned = min(unsigned, c.annual_visits - made)
         overdue = max(0, expected - made - unsigned)
         to_come = c.annual_visits - made - unsigned - overdue
-        rows.append([f"{c.number} — {c.client.name}", to_come, made, unsigned, overdue])
+        rows.append([f"{c.number} — {c.client__name}", to_come, made, unsigned, overdue])
     rows.sort(key=lambda row: (-row[4], row[0]))
     return rows
 
@@ -372,6 +415,18 @@ def deadlines_at_risk(now: datetime.datetime | None = None) -> Table:
             first_arrival_at__isnull=True,
         )
         .select_related("client", "technician")
+        # Only what the table and `deadline_state` read: the jobs' texts and contract JSON
+        # made these 200 rows cost more than the query (bench/README.md).
+        .only(
+            "number",
+            "requested_at",
+            "deadline_at",
+            "first_arrival_at",
+            "client__name",
+            "technician__username",
+            "technician__first_name",
+            "technician__last_name",
+        )
         .order_by("deadline_at")
     )
     labels = {"at_risk": _("at risk"), "overdue": _("overdue")}
