@@ -52,6 +52,19 @@ def _safe_next(request, url: str | None) -> str | None:
     return None
 
 
+def _safe_referer(request, url: str | None) -> str | None:
+    """The Referer (an absolute URL) if it is a page of this site, else None."""
+    if (
+        url
+        and url.isprintable()
+        and url_has_allowed_host_and_scheme(
+            url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        return url
+    return None
+
+
 @require_POST
 @login_required
 def language_set(request):
@@ -74,7 +87,7 @@ def page_not_found(request, exception=None):
 def csrf_failure(request, reason=""):
     """A form sent with a stale or missing CSRF token (page open too long, logged out in
     another tab): said plainly, with a link back to the page the form came from."""
-    back = _safe_next(request, request.META.get("HTTP_REFERER"))
+    back = _safe_referer(request, request.META.get("HTTP_REFERER"))
     logger.warning("CSRF failure on %s: %s", request.path, reason)
     return render(request, "403_csrf.html", {"back_url": back}, status=403)
 

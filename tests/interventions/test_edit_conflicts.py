@@ -247,12 +247,13 @@ def test_assignment_read_at_an_older_version_is_refused_and_keeps_the_input(
         intervention=job, technician=other_technician, actor=dispatcher, version=read_at
     )
     client.force_login(dispatcher)
+    day = (timezone.localdate() + datetime.timedelta(days=30)).isoformat()
     response = client.post(
         reverse("interventions-assign", args=[job.pk]),
         {
             "technician": technician.pk,
-            "scheduled_start": "2030-01-15T09:00",
-            "scheduled_end": "2030-01-15T10:00",
+            "scheduled_start": f"{day}T09:00",
+            "scheduled_end": f"{day}T10:00",
             "version": read_at,
         },
     )
@@ -260,7 +261,7 @@ def test_assignment_read_at_an_older_version_is_refused_and_keeps_the_input(
     page = response.content.decode()
     assert "Pendant que vous écriviez" in page and "qui fait cette intervention" in page
     assert other_technician.get_full_name() in page
-    assert 'value="2030-01-15T09:00"' in page  # what the dispatcher typed is kept
+    assert f'value="{day}T09:00"' in page  # what the dispatcher typed is kept
     assert f'name="version" value="{read_at + 1}"' in page  # saving again is a choice
     job.refresh_from_db()
     assert job.technician == other_technician and job.assignment_version == read_at + 1

@@ -26,12 +26,18 @@ def started(technician):
     return job
 
 
+def parts_version(job) -> int:
+    """The parts list's version as the page would carry it (optimistic locking)."""
+    job.refresh_from_db(fields=["parts_version"])
+    return job.parts_version
+
+
 def test_catalogue_part_keeps_its_catalogue_price_whatever_is_posted(client, technician, started):
     part = PartFactory(unit_price=Decimal("42.50"))
     client.force_login(technician)
     client.post(
         url("interventions-work-part-add", started.pk),
-        {"part": part.pk, "quantity": "2", "unit_price": "0"},
+        {"part": part.pk, "quantity": "2", "unit_price": "0", "version": parts_version(started)},
     )
     used = PartUsed.objects.get(intervention=started)
     assert used.unit_price == Decimal("42.50")
@@ -41,7 +47,12 @@ def test_free_line_keeps_its_typed_price(client, technician, started):
     client.force_login(technician)
     client.post(
         url("interventions-work-part-add", started.pk),
-        {"description": "Câble USB", "quantity": "1", "unit_price": "7.90"},
+        {
+            "description": "Câble USB",
+            "quantity": "1",
+            "unit_price": "7.90",
+            "version": parts_version(started),
+        },
     )
     assert PartUsed.objects.get(intervention=started).unit_price == Decimal("7.90")
 
@@ -59,7 +70,12 @@ def test_huge_quantity_or_price_is_refused_in_french(
     client.force_login(technician)
     response = client.post(
         url("interventions-work-part-add", started.pk),
-        {"description": "Câble", "quantity": quantity, "unit_price": price},
+        {
+            "description": "Câble",
+            "quantity": quantity,
+            "unit_price": price,
+            "version": parts_version(started),
+        },
         follow=True,
     )
     assert message in response.content.decode()
@@ -75,7 +91,12 @@ def test_parts_that_would_overflow_the_signed_figures_are_refused_at_entry(
     for _ in range(3):
         client.post(
             url("interventions-work-part-add", started.pk),
-            {"description": "Serveur", "quantity": "9999", "unit_price": "99999.99"},
+            {
+                "description": "Serveur",
+                "quantity": "9999",
+                "unit_price": "99999.99",
+                "version": parts_version(started),
+            },
         )
     # One line of 999,989,900.00 passes; a second would pass the 1,000,000,000 cap per job.
     assert PartUsed.objects.filter(intervention=started).count() == 1
@@ -117,6 +138,7 @@ def visit_post(client, started, arrived, left, km="1"):
             "left_at": left.strftime("%Y-%m-%dT%H:%M") if left else "",
             "travel_km": km,
             "travel_minutes": "10",
+            "version": visit.version,
         },
     )
 
@@ -256,6 +278,13 @@ def test_intake_date_centuries_ago_is_refused_in_french(value, db):
 def test_assign_slot_outside_a_sane_window_is_refused(technician, start, end, message):
     from interventions.forms import AssignForm
 
-    form = AssignForm({"technician": technician.pk, "scheduled_start": start, "scheduled_end": end})
+    form = AssignForm(
+        {
+            "technician": technician.pk,
+            "scheduled_start": start,
+            "scheduled_end": end,
+            "version": "0",
+        }
+    )
     assert not form.is_valid()
     assert message in str(form.errors)

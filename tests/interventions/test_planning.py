@@ -196,7 +196,11 @@ def test_assign_refuses_a_slot_starting_in_the_last_hour_of_year_9999(
     client.force_login(dispatcher)
     response = client.post(
         reverse("interventions-assign", args=[job.pk]),
-        {"technician": technician.pk, "scheduled_start": "9999-12-31T23:59"},
+        {
+            "technician": technician.pk,
+            "scheduled_start": "9999-12-31T23:59",
+            "version": job.assignment_version,
+        },
     )
     assert response.status_code == 400
     assert "Cette date est hors du calendrier." in response.content.decode()
