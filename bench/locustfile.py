@@ -23,6 +23,7 @@ it in their object, report saves append a numbered token to the job's « work do
 import datetime
 import json
 import random
+import re
 from pathlib import Path
 
 from locust import HttpUser, between, task
@@ -31,6 +32,9 @@ STATE = json.loads(Path(__file__).with_name(".load.json").read_text())
 TECHNICIANS = iter(STATE["technicians"])
 DISPATCHERS = iter(STATE["dispatchers"])
 MANAGERS = iter(STATE["managers"])
+
+
+VERSION = re.compile(r'id="report-form"[^>]*data-version="(\d+)"')
 
 
 class Office(HttpUser):
@@ -53,7 +57,9 @@ class Technician(Office):
         me = next(TECHNICIANS)
         self.job = me["job"]
         self.login(me["session"])
-        self.work_page()  # the page the tablet opens first (and its CSRF cookie)
+        self.version = 0
+        self.page = f"locust-{self.job}"
+        self.work_page()  # the page the tablet opens first (its CSRF cookie, the texts' version)
         self.saved = 0
         self.text = ""
 
@@ -62,12 +68,14 @@ class Technician(Office):
         text = f"{self.text} {STATE['marker']}-{self.job}-{self.saved + 1}".strip()
         with self.client.post(
             f"/interventions/{self.job}/work/report/",
-            {"work_done": text},
+            # The version the texts were read at, as the tablet sends it (optimistic locking).
+            {"work_done": text, "version": self.version, "page": self.page},
             headers={"X-CSRFToken": self.csrf},
             name="tablet: report autosave",
             catch_response=True,
         ) as response:
             if response.status_code == 200 and response.json().get("saved"):
+                self.version = response.json()["version"]
                 self.saved += 1
                 self.text = text
                 response.success()
@@ -76,7 +84,10 @@ class Technician(Office):
 
     @task(2)
     def work_page(self):
-        self.client.get(f"/interventions/{self.job}/work/", name="tablet: work page")
+        page = self.client.get(f"/interventions/{self.job}/work/", name="tablet: work page")
+        found = VERSION.search(page.text)
+        if found:
+            self.version = int(found.group(1))
 
     @task(2)
     def mine(self):
