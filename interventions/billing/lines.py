@@ -336,7 +336,10 @@ def billing_totals(qs: QuerySet[Intervention]) -> Totals:
         600,
     )
     hundredths_of_hours = _half_up(minutes * _whole(100), 60)
-    # A line without figures adds NULL to every sum but the count (SUM skips NULL).
+    # A line without figures adds NULL to every sum but the count (SUM skips NULL). The total
+    # excluding VAT is the sum of the three sums (integers, line by line the same addition):
+    # not summed again by the database, whose expression tree Django copies for each
+    # aggregate (a third of the time of this query at 100,000 interventions, issue 14).
     with_figures = qs.order_by().aggregate(
         count=Count("pk"),
         with_figures=Count("figures"),
@@ -345,13 +348,15 @@ def billing_totals(qs: QuerySet[Intervention]) -> Totals:
         labour=Sum(labour),
         travel=Sum(travel),
         parts=Sum(parts),
-        excl=Sum(excl),
         vat=Sum(vat),
         cost=Sum(cost),
     )
 
     def money(key, scale=2):
         return Decimal(int(with_figures[key] or 0)).scaleb(-scale)
+
+    excl_cents = sum(int(with_figures[key] or 0) for key in ("labour", "travel", "parts"))
+    with_figures["excl"] = excl_cents
 
     totals = Totals(
         count=with_figures["with_figures"],
