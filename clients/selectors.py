@@ -119,7 +119,7 @@ def contract_pick(query: str, *, limit: int = 10) -> list[Contract]:
         return []
     by_client = words_q(words, "client__search_text")
     return list(
-        Contract.objects.filter(Q(number__icontains=query.strip()) | by_client)
+        Contract.objects.filter(Q(number__icontains=query.replace("\x00", "").strip()) | by_client)
         .select_related("client")
         .order_by("client__name", "number", "pk")[:limit]
     )
