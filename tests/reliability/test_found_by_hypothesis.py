@@ -170,3 +170,12 @@ def test_login_with_a_username_longer_than_axes_column_is_refused_not_a_500(clie
     response = client.post(reverse("login"), {"username": "A" * 300, "password": "x"})
     assert response.status_code == 200
     assert response.context["form"].errors
+
+
+@pytest.mark.parametrize("route", ["interventions-billing", "interventions-pick-client"])
+@pytest.mark.parametrize("name", ["client_search", "contract_search", "q"])
+def test_picker_text_of_thousands_of_words_is_no_server_error(client, manager, route, name):
+    """Each word is one SQL condition: SQLite refused 20,000 of them (a 503)."""
+    client.force_login(manager)
+    response = client.get(reverse(route), {name: "<b>" * 20_000, "field": name})
+    assert response.status_code == 200
