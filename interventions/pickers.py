@@ -9,7 +9,7 @@ that match one object only, and says so on the form otherwise, the text kept.
 """
 
 from django import forms
-from django.core.validators import ProhibitNullCharactersValidator
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db.models import Model, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clients import selectors as client_selectors
 from clients.models import Client, Contract
+from clients.selectors import PICK_QUERY_MAX
 
 from .selectors import pk_or_none
 
@@ -148,6 +149,8 @@ class PickerField(forms.Field):
         if not text:
             return None
         ProhibitNullCharactersValidator()(text)  # PostgreSQL text cannot hold one
+        # No name is longer; SQLite refuses a LIKE pattern (iexact) of over 50,000 bytes.
+        MaxLengthValidator(PICK_QUERY_MAX)(text)
         found = self.picker.resolve(text)
         if isinstance(found, list):
             message = self.picker.several if found else self.picker.none
