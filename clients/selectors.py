@@ -104,9 +104,14 @@ def client_search(query: str, *, limit: int = 20) -> list[Client]:
 # --- pickers: a client or a contract chosen by typing (billing filters, contract rates) ----
 
 
+# What a picker searches with: longer text is no name, and each word is one SQL condition
+# (SQLite refuses thousands of them, and a LIKE pattern over 50,000 bytes).
+PICK_QUERY_MAX = 200
+
+
 def client_pick(query: str, *, limit: int = 10) -> list[Client]:
     """Clients, active or not, whose number or search text holds every word typed, by name."""
-    words = query_words(query)
+    words = query_words(query[:PICK_QUERY_MAX])
     if not words:
         return []
     return list(Client.objects.filter(words_q(words, "search_text")).order_by("name", "pk")[:limit])
@@ -114,12 +119,13 @@ def client_pick(query: str, *, limit: int = 10) -> list[Client]:
 
 def contract_pick(query: str, *, limit: int = 10) -> list[Contract]:
     """Contracts whose number, or whose client's search text, holds every word typed."""
+    query = query[:PICK_QUERY_MAX].replace("\x00", "").strip()
     words = query_words(query)
     if not words:
         return []
     by_client = words_q(words, "client__search_text")
     return list(
-        Contract.objects.filter(Q(number__icontains=query.strip()) | by_client)
+        Contract.objects.filter(Q(number__icontains=query) | by_client)
         .select_related("client")
         .order_by("client__name", "number", "pk")[:limit]
     )

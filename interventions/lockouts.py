@@ -24,6 +24,14 @@ class LoginThrottleBackend(AxesStandaloneBackend):
         return super().authenticate(request, username=username, password=password, **kwargs)
 
 
+def attempted_username(request, credentials=None) -> str | None:
+    """The username django-axes records a failure under (AXES_USERNAME_CALLABLE): as typed,
+    cut to its 255-character column (a longer one is no user's, and made the save fail)."""
+    data = credentials or getattr(request, "data", request.POST)
+    username = data.get(settings.AXES_USERNAME_FORM_FIELD)
+    return username[:255] if isinstance(username, str) else username
+
+
 def locked_attempts() -> QuerySet[AccessAttempt]:
     """The username + IP pairs locked out now: the failure limit reached within the cool-off."""
     since = timezone.now() - settings.AXES_COOLOFF_TIME

@@ -9,6 +9,7 @@ that match one object only, and says so on the form otherwise, the text kept.
 """
 
 from django import forms
+from django.core.validators import MaxLengthValidator, ProhibitNullCharactersValidator
 from django.db.models import Model, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -17,6 +18,9 @@ from django.utils.translation import gettext_lazy as _
 
 from clients import selectors as client_selectors
 from clients.models import Client, Contract
+from clients.selectors import PICK_QUERY_MAX
+
+from .selectors import pk_or_none
 
 SEARCH_SUFFIX = "_search"
 
@@ -37,7 +41,8 @@ class Picker:
         self.url_name, self.several, self.none = url_name, several, none
 
     def get(self, pk) -> Model | None:
-        if not str(pk).isdigit():
+        pk = pk_or_none(pk)
+        if pk is None:
             return None
         return self.queryset().filter(pk=pk).first()
 
@@ -143,6 +148,9 @@ class PickerField(forms.Field):
         text = text.strip()
         if not text:
             return None
+        ProhibitNullCharactersValidator()(text)  # PostgreSQL text cannot hold one
+        # No name is longer; SQLite refuses a LIKE pattern (iexact) of over 50,000 bytes.
+        MaxLengthValidator(PICK_QUERY_MAX)(text)
         found = self.picker.resolve(text)
         if isinstance(found, list):
             message = self.picker.several if found else self.picker.none

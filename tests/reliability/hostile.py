@@ -147,3 +147,14 @@ files = st.one_of(
         lambda raw: SimpleUploadedFile("../../x.svg", b"<svg onload=alert(1)>" + raw, "image/svg")
     ),
 )
+
+
+def versions(current: int) -> st.SearchStrategy:
+    """The version a form read its object at (optimistic locking, interventions/conflicts.py):
+    the current one (the save goes through), a stale or future one (refused as a conflict,
+    nothing saved), or not a version at all."""
+    return st.one_of(
+        st.just(str(current)),
+        st.sampled_from([str(current - 1), str(current + 1), "0", "-1", f" {current} "]),
+        numbers,
+    )

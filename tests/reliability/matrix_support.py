@@ -65,7 +65,19 @@ def request_cell(client, method: str, url: str, *, user=None) -> str:
     return outcome(response)
 
 
+def admin_args(route: Route) -> tuple:
+    """admin:<app>_<model>_simple_history (django-simple-history, a regex route with unnamed
+    groups): the model's first row and its first historical row."""
+    app_label, model_name = route.name.split(":")[1].removesuffix("_simple_history").split("_", 1)
+    model = apps.get_model(app_label, model_name)
+    instance = model.objects.order_by("pk").first()
+    record = instance.history.order_by("history_id").first()
+    return str(instance.pk), str(record.history_id)
+
+
 def route_url(world, route: Route) -> str:
+    if route.name.startswith("admin:") and route.positional:
+        return url_for(route, {}, admin_args(route))
     if route.name.startswith("admin:"):
         return url_for(route, admin_kwargs(route))
     return url_for(route, world.url_kwargs(route.name, route.keywords))

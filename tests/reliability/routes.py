@@ -10,6 +10,7 @@ class Route:
     name: str  # with its namespace, e.g. "admin:index"
     pattern: str
     keywords: tuple[str, ...]
+    positional: int = 0  # unnamed groups of a regex route (django-simple-history's admin)
 
 
 def _walk(resolver, prefix="", namespace=""):
@@ -21,12 +22,15 @@ def _walk(resolver, prefix="", namespace=""):
             keywords = tuple(entry.pattern.converters) + tuple(
                 entry.pattern.regex.groupindex.keys() - entry.pattern.converters.keys()
             )
-            yield Route(f"{namespace}{entry.name}", prefix + str(entry.pattern), keywords)
+            positional = entry.pattern.regex.groups - len(entry.pattern.regex.groupindex)
+            yield Route(
+                f"{namespace}{entry.name}", prefix + str(entry.pattern), keywords, positional
+            )
 
 
 def all_routes() -> list[Route]:
     return sorted({r.name: r for r in _walk(get_resolver())}.values(), key=lambda r: r.name)
 
 
-def url_for(route: Route, kwargs: dict) -> str:
-    return reverse(route.name, kwargs=kwargs)
+def url_for(route: Route, kwargs: dict, args: tuple = ()) -> str:
+    return reverse(route.name, args=args) if args else reverse(route.name, kwargs=kwargs)

@@ -87,7 +87,12 @@ def test_handover_with_a_next_that_is_no_url_goes_to_the_intervention(
     client.force_login(dispatcher)
     response = client.post(
         reverse("interventions-handover", args=[job.pk]),
-        {"to_technician": other_technician.pk, "note": "Congés", "next": next_url},
+        {
+            "to_technician": other_technician.pk,
+            "note": "Congés",
+            "next": next_url,
+            "version": job.assignment_version,
+        },
     )
     assert response.status_code == 302
     assert response.url == reverse("interventions-detail", args=[job.pk])
@@ -137,3 +142,40 @@ def test_billing_rates_of_a_contract_id_that_is_no_number(client, manager, value
         {"contract-contract": value, "contract-hourly_rate": "50"},
     )
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"client": "9" * 4301},  # an id too long for int()
+        {"client_search": "\x00"},
+        {"contract_search": "CTR\x00"},
+    ],
+)
+def test_billing_list_with_a_hostile_picker_value_is_no_server_error(client, manager, params):
+    client.force_login(manager)
+    response = client.get(reverse("interventions-billing"), params)
+    assert response.status_code == 200
+
+
+def test_contract_picker_with_a_nul_character_finds_nothing(client, manager):
+    client.force_login(manager)
+    response = client.get(reverse("interventions-pick-contract"), {"q": "CTR\x00"})
+    assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_login_with_a_username_longer_than_axes_column_is_refused_not_a_500(client):
+    """django-axes records each failure with the username as typed, in a 255-character column."""
+    response = client.post(reverse("login"), {"username": "A" * 300, "password": "x"})
+    assert response.status_code == 200
+    assert response.context["form"].errors
+
+
+@pytest.mark.parametrize("route", ["interventions-billing", "interventions-pick-client"])
+@pytest.mark.parametrize("name", ["client_search", "contract_search", "q"])
+def test_picker_text_of_thousands_of_words_is_no_server_error(client, manager, route, name):
+    """Each word is one SQL condition: SQLite refused 20,000 of them (a 503)."""
+    client.force_login(manager)
+    response = client.get(reverse(route), {name: "<b>" * 20_000, "field": name})
+    assert response.status_code == 200

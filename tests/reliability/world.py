@@ -9,6 +9,8 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
+from axes.models import AccessAttempt, AccessFailureLog
+from django.conf import settings
 from django.utils import timezone
 
 from interventions import roles, services
@@ -53,6 +55,7 @@ class World:
     procedure_draft: object
     draft_step: object
     draft_answer: object
+    lockout: object  # technician B locked out of the login page (django-axes)
 
     def url_kwargs(self, name: str, keywords) -> dict:
         """Values for the URL keywords of the route `name`, each reaching a real object that
@@ -71,6 +74,7 @@ class World:
             "interventions-contract": self.job_new.pk,
             "interventions-cancel": self.job_new.pk,
             "interventions-equipment-history": self.equipment_a.pk,
+            "interventions-change-log": self.client.pk,
             "procedures-detail": self.procedure_published.pk,
             "procedures-edit": self.procedure_published.pk,
             "procedures-draft": self.procedure_draft.pk,
@@ -97,6 +101,7 @@ class World:
             "number": self.job_signed.number,
             "fmt": "csv",
             "direction": "up",
+            "kind": "client",
         }
         return {key: values[key] for key in keywords}
 
@@ -178,6 +183,13 @@ def build_world() -> World:
     services.intervention_assign(intervention=job_b, technician=tech_b, actor=dispatcher)
     services.report_update(intervention=job_b, diagnostics="Dalle HS chez B.", actor=tech_b)
 
+    login = {"username": "tech-b", "ip_address": "10.0.0.7", "user_agent": "Tablette"}
+    login |= {"http_accept": "text/html", "path_info": "/accounts/login/"}
+    lockout = AccessAttempt.objects.create(
+        **login, get_data="", post_data="", failures_since_start=settings.AXES_FAILURE_LIMIT
+    )
+    AccessFailureLog.objects.create(**login, locked_out=True)
+
     assert ReportAmendment.objects.filter(intervention=job_amended, signed_at=None).exists()
     for job in (job_open, job_finished, job_signed, job_amended, job_b, job_new):
         job.refresh_from_db()
@@ -202,6 +214,7 @@ def build_world() -> World:
         procedure_draft=draft_procedure,
         draft_step=draft_step,
         draft_answer=draft_answer,
+        lockout=lockout,
     )
 
 
