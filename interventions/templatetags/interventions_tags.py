@@ -1,4 +1,6 @@
-from django import template
+from django import forms, template
+from django.forms.utils import flatatt
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext, pgettext
 
 from interventions import billing
@@ -61,3 +63,50 @@ def flag_state(flag, billed):
 def flag_decision(flag, billed):
     """The billing item and its state: "Main-d'œuvre — facturée"."""
     return billing.flag_decision(flag, bool(billed))
+
+
+@register.filter
+def filter_field(bound_field):
+    """A list filter as crispy-forms' `as_crispy_field` writes it with Bootstrap 5 (label,
+    widget with the same classes), built in Python: crispy and the widget templates (one per
+    <option>) took 15–20 ms of the dispatcher's list at 100,000 interventions (bench/README.md,
+    "List and planning rendering"). A field with errors goes through crispy itself, so its error
+    markup stays crispy's."""
+    if bound_field.errors:
+        from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+
+        return as_crispy_field(bound_field)
+    widget = bound_field.field.widget
+    input_type = getattr(widget, "input_type", None)
+    is_select = isinstance(widget, forms.Select)
+    # The classes crispy-forms' Bootstrap 5 pack gives: the widget's class name, then Bootstrap's.
+    css = f"{type(widget).__name__.lower()} {'form-select' if is_select else 'form-control'}"
+    attrs = {**widget.attrs, "class": css, "id": bound_field.auto_id}
+    label = format_html(
+        '<label for="{}" class="form-label">{}</label>', bound_field.id_for_label, bound_field.label
+    )
+    if is_select:
+        value = bound_field.value()
+        selected = {str(v) for v in (value if isinstance(value, (list, tuple)) else [value])}
+        selected = {"" if v == "None" else v for v in selected}
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (str(v), " selected" if str(v) in selected else "", text)
+                for v, text in bound_field.field.choices
+            ),
+        )
+        control = format_html(
+            '<select name="{}"{}>{}</select>', bound_field.html_name, flatatt(attrs), options
+        )
+    else:
+        value = bound_field.value()
+        attrs = {"type": input_type, "name": bound_field.html_name, **attrs}
+        if value not in (None, ""):
+            attrs["value"] = widget.format_value(value)
+        attrs = {"type": attrs.pop("type"), "name": attrs.pop("name"), **attrs}
+        control = format_html("<input{}>", flatatt(attrs))
+    return format_html(
+        '<div id="div_{}" class="mb-3">{}{}</div>', bound_field.auto_id, label, control
+    )
