@@ -6,9 +6,14 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from . import selectors
 from .models import Intervention
+from .people import display_name
 
 DAY_FIRST_HOUR, DAY_LAST_HOUR = 7, 20  # the day view's time axis
 
@@ -45,6 +50,25 @@ class Row:
     def slots(self):
         return [slot for day in self.days for slot in day]
 
+    @cached_property
+    def week_cells(self) -> list[SafeString]:
+        """The week view's cells, one per day, as HTML made here: a week shows about a
+        thousand slots, and six template lookups with auto-escaping per slot were half the
+        page's time (bench/README.md, "List and planning rendering")."""
+        return [mark_safe("".join(_week_slot(slot) for slot in day)) for day in self.days]
+
+
+def _week_slot(slot: Slot) -> str:
+    """One slot of the week view, escaped as the template would (the template's indentation
+    is one space: the browser shows the same)."""
+    number = escape(slot.job.number)
+    clash = " planning-clash" if slot.overlaps else ""
+    return (
+        f'<a href="{escape(slot.url)}" class="planning-slot planning-slot-week{clash}" '
+        f'data-testid="slot-{number}"> <strong>{escape(slot.hours)}</strong> '
+        f"{number}<br><small>{escape(slot.client)}</small></a> "
+    )
+
 
 @dataclass
 class Planning:
@@ -52,7 +76,7 @@ class Planning:
     rows: list[Row]
     hours: list[int]
 
-    @property
+    @cached_property
     def overlaps(self) -> list[tuple]:
         """(technician, slot, other job number) for every clash, each pair once."""
         clashes = []
@@ -62,6 +86,21 @@ class Planning:
                     if slot.job.number < other:
                         clashes.append((row.technician, slot, other))
         return clashes
+
+    @cached_property
+    def overlap_lines(self) -> list[SafeString]:
+        """The warning's lines, "Name: A and B at the same time", escaped as the template's
+        `blocktranslate` would; a busy week has hundreds of them (264 at 100,000
+        interventions), and the template tag made them slowly (bench/README.md)."""
+        names: dict[int, str] = {}
+        message = gettext("%(name)s: %(a)s and %(b)s at the same time")
+        lines = []
+        for tech, slot, other in self.overlaps:
+            if tech.pk not in names:
+                names[tech.pk] = escape(display_name(tech))
+            values = {"name": names[tech.pk], "a": escape(slot.job.number), "b": escape(other)}
+            lines.append(mark_safe(message % values))
+        return lines
 
 
 def _last_day(slot: Slot) -> datetime.date:
