@@ -4,15 +4,18 @@ and the templates wrote: same elements, attributes, text and escaping."""
 
 import datetime
 from html.parser import HTMLParser
+from types import SimpleNamespace
 
 import pytest
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from interventions import services
 from interventions.filters import InterventionFilter
 from interventions.models import Intervention
+from interventions.sla import deadline_state
 from interventions.templatetags.interventions_tags import filter_field
 from tests.factories import ClientFactory, make_intervention
 
@@ -102,3 +105,60 @@ def test_planning_week_slots_and_overlaps_escaped(client, dispatcher, technician
     ) in body
     assert "Bar <Tabac>" not in body
     assert f"<li>Zoé &lt;L&#x27;Hôte&gt;\u00a0: {a.number} et {b.number} en même temps</li>" in body
+
+
+# What templates/interventions/_deadline_badge.html wrote before the badge moved to Python.
+OLD_DEADLINE_BADGE = (
+    "{% load i18n interventions_tags %}{% if d %}"
+    '<span class="badge deadline-{{ d.state }}" data-deadline="{{ d.state }}" '
+    "title=\"{% translate 'Response deadline' %}{% colon %} "
+    "{{ d.deadline|date:'SHORT_DATETIME_FORMAT' }}\">"
+    '{% if d.state == "overdue" %}{% blocktranslate with t=d.remaining|duration %}Overdue by '
+    '{{ t }}{% endblocktranslate %}{% elif d.state == "at_risk" %}{% blocktranslate with '
+    "t=d.remaining|duration %}At risk: {{ t }} left{% endblocktranslate %}"
+    '{% elif d.state == "ok" %}{% blocktranslate with t=d.remaining|duration %}{{ t }} left'
+    '{% endblocktranslate %}{% elif d.state == "met" %}{% translate "Deadline met" %}'
+    '{% else %}{% translate "Deadline missed" %}{% endif %}</span>{% endif %}'
+)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize(
+    "requested, deadline, arrived",
+    [
+        # Half a minute from a minute's edge: both renderings read the same minutes left.
+        (-1, 44.5 + 1 / 120, None),  # ok
+        (-20, 2 + 1 / 120, None),  # at risk
+        (-9, -1.25 - 1 / 120, None),  # overdue
+        (-9, -1, -3),  # met
+        (-9, -5, -2),  # missed
+        (-9, None, None),  # no deadline
+    ],
+)
+def test_deadline_badge_writes_what_its_template_wrote(language, requested, deadline, arrived):
+    now = timezone.now()
+    hours = lambda h: None if h is None else now + datetime.timedelta(hours=h)  # noqa: E731
+    job = SimpleNamespace(
+        requested_at=hours(requested), deadline_at=hours(deadline), first_arrival_at=hours(arrived)
+    )
+    with translation.override(language):
+        new = Template("{% load interventions_tags %}{% deadline_badge job %}").render(
+            Context({"job": job})
+        )
+        old = Template(OLD_DEADLINE_BADGE).render(Context({"d": deadline_state(job)}))
+    assert new == old
+    assert (deadline is None) == (new == "")
+
+
+def test_status_badge_and_detail_url_as_the_include_and_url_tag(db):
+    job = make_intervention()
+    context = Context({"i": job})
+    new = Template(
+        "{% load interventions_tags %}{{ i|detail_url }} "
+        "{% status_badge i.status i.get_status_display %}"
+    ).render(context)
+    old = Template(
+        "{% url 'interventions-detail' i.pk %} {% include 'interventions/_status_badge.html' "
+        "with status=i.status label=i.get_status_display %}"
+    ).render(context)
+    assert new == old.rstrip("\n")  # the include's file ends with a line break
