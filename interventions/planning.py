@@ -3,19 +3,32 @@ overlapping slots flagged (a technician cannot be in two places at once)."""
 
 import datetime
 from dataclasses import dataclass, field
+from html import escape  # what django.utils.html.escape does, without its lazy-string wrapper
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from . import selectors
-from .models import Intervention
+from .people import display_name
 
 DAY_FIRST_HOUR, DAY_LAST_HOUR = 7, 20  # the day view's time axis
 
 
+@dataclass(frozen=True)
+class SlotJob:
+    """What a slot knows of its intervention."""
+
+    pk: int
+    number: str
+    client_name: str
+
+
 @dataclass
 class Slot:
-    job: Intervention
+    job: SlotJob
     start: datetime.datetime  # local
     end: datetime.datetime  # local
     overlaps: list = field(default_factory=list)  # numbers of the jobs it overlaps
@@ -45,6 +58,25 @@ class Row:
     def slots(self):
         return [slot for day in self.days for slot in day]
 
+    @cached_property
+    def week_cells(self) -> list[SafeString]:
+        """The week view's cells, one per day, as HTML made here: a week shows about a
+        thousand slots, and six template lookups with auto-escaping per slot were half the
+        page's time (bench/README.md, "List and planning rendering")."""
+        return [mark_safe("".join(_week_slot(slot) for slot in day)) for day in self.days]
+
+
+def _week_slot(slot: Slot) -> str:
+    """One slot of the week view, escaped as the template would (the template's indentation
+    is one space: the browser shows the same)."""
+    number = escape(slot.job.number)
+    clash = " planning-clash" if slot.overlaps else ""
+    return (
+        f'<a href="{escape(slot.url)}" class="planning-slot planning-slot-week{clash}" '
+        f'data-testid="slot-{number}"> <strong>{escape(slot.hours)}</strong> '
+        f"{number}<br><small>{escape(slot.client)}</small></a> "
+    )
+
 
 @dataclass
 class Planning:
@@ -52,7 +84,7 @@ class Planning:
     rows: list[Row]
     hours: list[int]
 
-    @property
+    @cached_property
     def overlaps(self) -> list[tuple]:
         """(technician, slot, other job number) for every clash, each pair once."""
         clashes = []
@@ -62,6 +94,21 @@ class Planning:
                     if slot.job.number < other:
                         clashes.append((row.technician, slot, other))
         return clashes
+
+    @cached_property
+    def overlap_lines(self) -> list[SafeString]:
+        """The warning's lines, "Name: A and B at the same time", escaped as the template's
+        `blocktranslate` would; a busy week has hundreds of them (264 at 100,000
+        interventions), and the template tag made them slowly (bench/README.md)."""
+        names: dict[int, str] = {}
+        message = gettext("%(name)s: %(a)s and %(b)s at the same time")
+        lines = []
+        for tech, slot, other in self.overlaps:
+            if tech.pk not in names:
+                names[tech.pk] = escape(display_name(tech))
+            values = {"name": names[tech.pk], "a": escape(slot.job.number), "b": escape(other)}
+            lines.append(mark_safe(message % values))
+        return lines
 
 
 def _last_day(slot: Slot) -> datetime.date:
@@ -120,34 +167,44 @@ def build_planning(first_day: datetime.date, n_days: int) -> Planning:
             scheduled_start__lt=end,
             scheduled_end__gt=start,
         )
-        .select_related("client")
-        # What a slot shows; the open-slot partial index finds the week's jobs.
-        .only("number", "scheduled_start", "scheduled_end", "technician_id", "client__name")
+        # What a slot shows, as tuples: a thousand model instances (with deferred fields and
+        # their clients) were a third of the week's time. The open-slot partial index finds
+        # the week's jobs.
+        .values_list(
+            "pk", "number", "client__name", "scheduled_start", "scheduled_end", "technician_id"
+        )
         .order_by("scheduled_start")
     )
-    by_tech: dict[int, list[Intervention]] = {}
-    for job in jobs:
-        by_tech.setdefault(job.technician_id, []).append(job)
+    by_tech: dict[int, list[tuple]] = {}
+    for row in jobs:
+        by_tech.setdefault(row[5], []).append(row)
     # The detail URL of every slot from one reverse(): "/interventions/0/" split at the id.
     url_head, url_tail = reverse("interventions-detail", args=[0]).rsplit("0", 1)
+    day_index = {day: n for n, day in enumerate(days)}
     rows = []
     for tech in selectors.technicians():
         slots = []
-        for job in by_tech.get(tech.pk, []):
-            start = timezone.localtime(job.scheduled_start, tz).replace(tzinfo=None)
-            end = timezone.localtime(job.scheduled_end, tz).replace(tzinfo=None)
+        for pk, number, client_name, job_start, job_end, _tech in by_tech.get(tech.pk, []):
+            start = timezone.localtime(job_start, tz).replace(tzinfo=None)
+            end = timezone.localtime(job_end, tz).replace(tzinfo=None)
             slots.append(
                 Slot(
-                    job=job,
+                    job=SlotJob(pk=pk, number=number, client_name=client_name),
                     start=start,
                     end=end,
-                    url=f"{url_head}{job.pk}{url_tail}",
+                    url=f"{url_head}{pk}{url_tail}",
                     hours=f"{start:%H:%M}–{end:%H:%M}",
-                    client=_short(job.client.name),
+                    client=_short(client_name),
                 )
             )
         _flag_overlaps(slots)
-        per_day = [[s for s in slots if s.start.date() <= d <= _last_day(s)] for d in days]
+        # Each slot on the days it spans, in start order (not every slot tested for every day).
+        per_day: list[list[Slot]] = [[] for _ in days]
+        for slot in slots:
+            day, last = max(slot.start.date(), days[0]), min(_last_day(slot), days[-1])
+            while day <= last:
+                per_day[day_index[day]].append(slot)
+                day += datetime.timedelta(days=1)
         row = Row(technician=tech, days=per_day)
         if n_days == 1:
             row.lanes = _place_on_axis(per_day[0], days[0])

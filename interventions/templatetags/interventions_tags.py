@@ -1,4 +1,12 @@
-from django import template
+import functools
+
+from django import forms, template
+from django.forms.utils import flatatt
+from django.urls import get_script_prefix, reverse
+from django.utils.formats import date_format
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
 from django.utils.translation import gettext, pgettext
 
 from interventions import billing
@@ -14,9 +22,61 @@ def person(user, empty="—"):
     return display_name(user, empty)
 
 
-@register.inclusion_tag("interventions/_deadline_badge.html")
-def deadline_badge(intervention):
-    return {"d": deadline_state(intervention)}
+# The badge's words by state; a duration goes in the first three.
+_DEADLINE_WORDS = {
+    "overdue": "Overdue by %(t)s",
+    "at_risk": "At risk: %(t)s left",
+    "ok": "%(t)s left",
+    "met": "Deadline met",
+    "missed": "Deadline missed",
+}
+
+
+@register.simple_tag(takes_context=True)
+def deadline_badge(context, intervention):
+    """The response deadline's badge: its state and time left, the deadline in the title.
+    Written in Python (it was an inclusion template, a third of the dispatcher's list rows'
+    time: bench/README.md, "List and planning rendering"), escaped as that template was."""
+    d = deadline_state(intervention)
+    if d is None:
+        return ""
+    deadline = date_format(template_localtime(d.deadline, context.use_tz), "SHORT_DATETIME_FORMAT")
+    # The words as `translate` wrote them (not escaped; none needs it), the date escaped.
+    title = mark_safe(f"{gettext('Response deadline')}{escape(colon())} {escape(deadline)}")
+    if d.state in ("overdue", "at_risk", "ok"):
+        # As `blocktranslate` did: the duration escaped, the translation itself as written.
+        text = mark_safe(gettext(_DEADLINE_WORDS[d.state]) % {"t": escape(duration(d.remaining))})
+    else:
+        text = mark_safe(gettext(_DEADLINE_WORDS[d.state]))
+    return format_html(
+        '<span class="badge deadline-{}" data-deadline="{}" title="{}">{}</span>',
+        d.state,
+        d.state,
+        title,
+        text,
+    )
+
+
+@register.simple_tag
+def status_badge(status, label):
+    """What interventions/_status_badge.html writes, without an include per row."""
+    return format_html(
+        '<span class="badge badge-status-{}" data-status="{}">{}</span>', status, status, label
+    )
+
+
+@register.filter
+def detail_url(intervention):
+    """The intervention's detail page, as `{% url 'interventions-detail' pk %}` gives it, from
+    one reverse() per URL prefix rather than one per row."""
+    head, tail = _detail_url_parts(get_script_prefix())
+    return f"{head}{intervention.pk}{tail}"
+
+
+@functools.lru_cache(maxsize=8)
+def _detail_url_parts(prefix: str) -> tuple[str, str]:
+    head, tail = reverse("interventions-detail", args=[0]).rsplit("0", 1)
+    return head, tail
 
 
 @register.simple_tag
@@ -61,3 +121,50 @@ def flag_state(flag, billed):
 def flag_decision(flag, billed):
     """The billing item and its state: "Main-d'œuvre — facturée"."""
     return billing.flag_decision(flag, bool(billed))
+
+
+@register.filter
+def filter_field(bound_field):
+    """A list filter as crispy-forms' `as_crispy_field` writes it with Bootstrap 5 (label,
+    widget with the same classes), built in Python: crispy and the widget templates (one per
+    <option>) took 15–20 ms of the dispatcher's list at 100,000 interventions (bench/README.md,
+    "List and planning rendering"). A field with errors goes through crispy itself, so its error
+    markup stays crispy's."""
+    if bound_field.errors:
+        from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+
+        return as_crispy_field(bound_field)
+    widget = bound_field.field.widget
+    input_type = getattr(widget, "input_type", None)
+    is_select = isinstance(widget, forms.Select)
+    # The classes crispy-forms' Bootstrap 5 pack gives: the widget's class name, then Bootstrap's.
+    css = f"{type(widget).__name__.lower()} {'form-select' if is_select else 'form-control'}"
+    attrs = {**widget.attrs, "class": css, "id": bound_field.auto_id}
+    label = format_html(
+        '<label for="{}" class="form-label">{}</label>', bound_field.id_for_label, bound_field.label
+    )
+    if is_select:
+        value = bound_field.value()
+        selected = {str(v) for v in (value if isinstance(value, (list, tuple)) else [value])}
+        selected = {"" if v == "None" else v for v in selected}
+        options = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (str(v), " selected" if str(v) in selected else "", text)
+                for v, text in bound_field.field.choices
+            ),
+        )
+        control = format_html(
+            '<select name="{}"{}>{}</select>', bound_field.html_name, flatatt(attrs), options
+        )
+    else:
+        value = bound_field.value()
+        attrs = {"type": input_type, "name": bound_field.html_name, **attrs}
+        if value not in (None, ""):
+            attrs["value"] = widget.format_value(value)
+        attrs = {"type": attrs.pop("type"), "name": attrs.pop("name"), **attrs}
+        control = format_html("<input{}>", flatatt(attrs))
+    return format_html(
+        '<div id="div_{}" class="mb-3">{}{}</div>', bound_field.auto_id, label, control
+    )
