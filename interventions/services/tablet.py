@@ -436,18 +436,23 @@ def part_add(
         used.full_clean()
         used.save()
         _parts_changed(locked)
-        InterventionEvent.objects.create(
-            intervention=locked,
-            kind=InterventionEvent.Kind.NOTE,
-            code=InterventionEvent.Code.PART_ADDED,
-            actor=actor,
-            data={
-                "quantity": str(used.quantity),
-                "reference": used.reference,
-                "description": used.description,
-            },
-        )
+        _part_event(locked, InterventionEvent.Code.PART_ADDED, used, actor)
     return used
+
+
+def _part_event(locked: Intervention, code, line: PartUsed, actor) -> None:
+    """The history line of a parts line added or removed (who changed the list: conflicts)."""
+    InterventionEvent.objects.create(
+        intervention=locked,
+        kind=InterventionEvent.Kind.NOTE,
+        code=code,
+        actor=actor,
+        data={
+            "quantity": str(line.quantity),
+            "reference": line.reference,
+            "description": line.description,
+        },
+    )
 
 
 def part_remove(*, part_used: PartUsed, actor, version: int | None = None) -> None:
@@ -456,17 +461,7 @@ def part_remove(*, part_used: PartUsed, actor, version: int | None = None) -> No
         locked = Intervention.objects.select_for_update().get(pk=part_used.intervention_id)
         ensure_report_open(locked)
         _ensure_parts_current(locked, version)
-        InterventionEvent.objects.create(
-            intervention=locked,
-            kind=InterventionEvent.Kind.NOTE,
-            code=InterventionEvent.Code.PART_REMOVED,
-            actor=actor,
-            data={
-                "quantity": str(part_used.quantity),
-                "reference": part_used.reference,
-                "description": part_used.description,
-            },
-        )
+        _part_event(locked, InterventionEvent.Code.PART_REMOVED, part_used, actor)
         PartUsed.objects.filter(pk=part_used.pk).delete()
         _parts_changed(locked)
 

@@ -57,8 +57,8 @@ def finished_job(technician):
     return services.report_submit(intervention=job, actor=technician)
 
 
-def signed_job(technician):
-    job = finished_job(technician)
+def sign_both(job, technician):
+    """The technician, then the customer (« Mme Roux »), sign the report as shown."""
     services.report_sign_technician(
         intervention=job, shown_sha256=shown(job), actor=technician, image=drawn_signature()
     )
@@ -71,3 +71,7 @@ def signed_job(technician):
     )
     job.refresh_from_db()
     return job
+
+
+def signed_job(technician):
+    return sign_both(finished_job(technician), technician)

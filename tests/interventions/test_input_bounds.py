@@ -12,7 +12,7 @@ from django.utils import timezone
 from interventions import services
 from interventions.models import PartUsed, Status
 from tests.factories import PartFactory
-from tests.interventions.tablet_helpers import assigned_job, drawn_signature, shown
+from tests.interventions.tablet_helpers import assigned_job, sign_both
 
 
 def url(name, *args):
@@ -114,18 +114,7 @@ def test_a_job_with_the_largest_parts_line_still_signs(client, technician, start
     visit = started.visits.get()
     services.visit_depart(visit=visit, actor=technician, travel_km=Decimal("10"), travel_minutes=5)
     services.report_update(intervention=started, work_done="Fait.", actor=technician)
-    job = services.report_submit(intervention=started, actor=technician)
-    services.report_sign_technician(
-        intervention=job, shown_sha256=shown(job), actor=technician, image=drawn_signature()
-    )
-    services.report_sign_customer(
-        intervention=job,
-        shown_sha256=shown(job),
-        actor=technician,
-        signatory_name="Mme Roux",
-        image=drawn_signature(),
-    )
-    job.refresh_from_db()
+    job = sign_both(services.report_submit(intervention=started, actor=technician), technician)
     assert job.status == Status.SIGNED
 
 
