@@ -39,7 +39,14 @@ def period(technician, manager):
     services.interventions_mark_billed(
         pks=[signed_long_ago.pk, billed_now.pk, billed_long_ago.pk], actor=manager
     )
-    past = timezone.now() - datetime.timedelta(days=LONG_AGO)
+    # Noon, local time, LONG_AGO days before today: the same calendar day in Paris whatever
+    # the hour the suite runs at and whatever daylight saving time did in between (at 22:17 UTC
+    # in late November, "now - 40 days" fell on the next day in Paris under summer time).
+    past = timezone.make_aware(
+        datetime.datetime.combine(
+            timezone.localdate() - datetime.timedelta(days=LONG_AGO), datetime.time(12)
+        )
+    )
     with triggers_off():  # the past cannot be written through the application
         SignedReport.objects.filter(intervention__in=[signed_long_ago, billed_long_ago]).update(
             signed_at=past
@@ -136,7 +143,14 @@ def test_interventions_billed_again_are_dated_by_their_last_billing(
 ):
     job = signed_intervention(technician)
     services.interventions_mark_billed(pks=[job.pk], actor=manager)
-    past = timezone.now() - datetime.timedelta(days=LONG_AGO)
+    # Noon, local time, LONG_AGO days before today: the same calendar day in Paris whatever
+    # the hour the suite runs at and whatever daylight saving time did in between (at 22:17 UTC
+    # in late November, "now - 40 days" fell on the next day in Paris under summer time).
+    past = timezone.make_aware(
+        datetime.datetime.combine(
+            timezone.localdate() - datetime.timedelta(days=LONG_AGO), datetime.time(12)
+        )
+    )
     with triggers_off():
         InterventionEvent.objects.filter(intervention=job, to_status=Status.BILLED).update(at=past)
     services.intervention_unbill(intervention=job, actor=admin_user, reason="Avoir émis")
