@@ -10,6 +10,10 @@ STAMP := $(VENV)/.installed-stamp
 APT_PACKAGES := chromium poppler-utils gettext fonts-dejavu-core fonts-symbola fonts-droid-fallback fonts-noto-color-emoji libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libreoffice-calc-nogui
 RUN_DATABASE_URL ?= sqlite:///$(CURDIR)/db.sqlite3
 TEST_ENV := SECRET_KEY=test-only-secret-key DJANGO_ALLOW_ASYNC_UNSAFE=true DB_CONN_MAX_AGE=0
+# The suite runs in parallel (pytest-xdist), one process per core, whole files per process
+# (module fixtures are built once); each process has its own test database (test_<name>_gw0…).
+# TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= $(shell nproc)
 
 .PHONY: run serve test lint format system-deps venv messages demo-png clean
 
@@ -31,7 +35,7 @@ serve: system-deps $(STAMP)
 
 test: system-deps $(STAMP)
 	@if [ -n "$$DATABASE_URL" ]; then echo "Tests sur $${DATABASE_URL%%://*}"; else echo "Tests sur SQLite (DATABASE_URL non défini) : les tests de concurrence PostgreSQL seront ignorés"; fi
-	$(TEST_ENV) $(BIN)/pytest --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
+	$(TEST_ENV) $(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --cov --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
