@@ -5,6 +5,7 @@ from .views import (
     changelog,
     dashboard,
     dispatch,
+    imports,
     intake,
     pickers,
     reports,
@@ -231,4 +232,10 @@ urlpatterns += [
 # Change log of the reference data (clients, sites, contracts, equipment, parts, rates)
 urlpatterns += [
     path("changes/<slug:kind>/<int:pk>/", changelog.change_log, name="interventions-change-log"),
+]
+
+# Import of clients, sites, equipment and contracts (CSV, XLSX; Dolibarr, GLPI)
+urlpatterns += [
+    path("imports/", imports.import_upload, name="interventions-import"),
+    path("imports/confirm/", imports.import_confirm_view, name="interventions-import-confirm"),
 ]

@@ -120,6 +120,17 @@ MATRIX = {
         "405 405 405 405 405 405",
         "login 403 403 404 404 404",
     ),
+    # The manager's import (README, « Import de données »): an empty POST is a form with
+    # errors (400); the confirmation is POST only, an empty one names no import (302 with an
+    # error message).
+    "interventions-import": (
+        "login 403 403 403 200 200",
+        "login 403 403 403 400 400",
+    ),
+    "interventions-import-confirm": (
+        "405 405 405 405 405 405",
+        "login 403 403 403 302 302",
+    ),
     "interventions-list": (
         "login 403 403 200 200 200",
         "login 403 403 200 200 200",

@@ -555,6 +555,26 @@ SPECS = {
     "procedures-diagnostic-answer": Spec("tech_a", fields=lambda w: {"answer": _answers(w)}),
     "procedures-diagnostic-back": Spec("tech_a", examples=EXAMPLES_WITHOUT_INPUT),
     "procedures-diagnostic-abandon": Spec("tech_a", examples=EXAMPLES_WITHOUT_INPUT),
+    # Import (the manager's): the upload is a dry run (nothing written whatever the file);
+    # the confirmation of an unknown or forged file, digest or kind is refused.
+    "interventions-import": Spec(
+        "manager",
+        fields=lambda w: {
+            "kind": hostile.choices(["clients", "sites", "equipment", "contracts", "nope"]),
+            "fmt": hostile.choices(["app", "dolibarr", "glpi", "nope"]),
+            "file": hostile.import_files,
+        },
+    ),
+    "interventions-import-confirm": Spec(
+        "manager",
+        fields=lambda w: {
+            "kind": hostile.choices(["clients", "equipment"]),
+            "fmt": hostile.choices(["app", "glpi"]),
+            "file_hash": hostile.choices(["0" * 64, "a" * 64, "../" * 20]),
+            "digest": hostile.choices(["0" * 64]),
+            "filename": hostile.choices(["clients.csv", "../../etc/passwd"]),
+        },
+    ),
 }
 
 # Routes that read no input from the request (pages, files) or are not this app's forms.
