@@ -2,6 +2,7 @@ from django.urls import path
 
 from .views import (
     billing,
+    calendar,
     changelog,
     dashboard,
     dispatch,
@@ -238,4 +239,15 @@ urlpatterns += [
 urlpatterns += [
     path("imports/", imports.import_upload, name="interventions-import"),
     path("imports/confirm/", imports.import_confirm_view, name="interventions-import-confirm"),
+]
+
+# The technician's calendar: « Mon agenda » and the private iCalendar feed (no login, a token)
+urlpatterns += [
+    path("calendar/", calendar.calendar_page, name="interventions-calendar"),
+    path(
+        "calendar/regenerate/",
+        calendar.calendar_regenerate,
+        name="interventions-calendar-regenerate",
+    ),
+    path("calendar/<str:token>.ics", calendar.calendar_feed, name="interventions-calendar-feed"),
 ]

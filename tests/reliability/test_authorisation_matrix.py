@@ -68,6 +68,20 @@ MATRIX = {
         "login 403 403 403 200 200",
         "login 403 403 403 200 200",
     ),
+    # « Mon agenda » (the technician's); the feed needs no login, only technician A's token
+    # (a wrong token is 404: tests/interventions/test_calendar.py).
+    "interventions-calendar": (
+        "login 200 200 403 403 403",
+        "405 405 405 405 405 405",
+    ),
+    "interventions-calendar-feed": (
+        "200 200 200 200 200 200",
+        "405 405 405 405 405 405",
+    ),
+    "interventions-calendar-regenerate": (
+        "405 405 405 405 405 405",
+        "login 302 302 403 403 403",
+    ),
     "interventions-cancel": (
         "405 405 405 405 405 405",
         "login 403 403 400 400 400",
