@@ -187,7 +187,7 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 # IMPORT_KEEP_HOURS).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5_000_000)
 IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 5000)
-IMPORT_DIR = Path(env_str("IMPORT_DIR", str(MEDIA_ROOT / "imports")))
+IMPORT_DIR = env_str("IMPORT_DIR")  # empty: MEDIA_ROOT/imports
 IMPORT_KEEP_HOURS = env_int("IMPORT_KEEP_HOURS", 24)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

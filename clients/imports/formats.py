@@ -34,6 +34,8 @@ KEY_COLUMNS = {
     CONTRACTS: ["number"],
 }
 
+MAX_COLUMNS = 200  # of an XLSX sheet: Dolibarr's widest export has about 80
+
 APP, DOLIBARR, GLPI = "app", "dolibarr", "glpi"
 
 # The application's own columns, per kind: the header written in the sample files and the
@@ -269,11 +271,13 @@ def _read_xlsx(content: bytes) -> tuple[list, list[list]]:
     except Exception:
         raise ImportFileError(_("This file is neither a CSV file nor an XLSX workbook.")) from None
     sheet = workbook.worksheets[0]
-    rows = [
-        [_cell(value) for value in row]
-        for row in sheet.iter_rows(values_only=True)
-        if any(value not in (None, "") for value in row)
-    ]
+    rows = []
+    # Read no further than the limit: a small workbook can claim millions of cells.
+    for row in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
+        if any(value not in (None, "") for value in row):
+            rows.append([_cell(value) for value in row])
+        if len(rows) > settings.IMPORT_MAX_ROWS + 1:
+            break
     workbook.close()
     if not rows:
         raise ImportFileError(_("The file is empty."))

@@ -114,7 +114,7 @@ class ImportRefused(Exception):
 
 
 def _import_dir() -> Path:
-    path = Path(settings.IMPORT_DIR)
+    path = Path(settings.IMPORT_DIR or Path(settings.MEDIA_ROOT) / "imports")
     path.mkdir(parents=True, exist_ok=True)
     return path
 

@@ -216,6 +216,30 @@ def test_a_failure_midway_writes_nothing(db, monkeypatch):
     assert saved and not Client.objects.exists()
 
 
+def test_a_number_given_twice_in_the_file_is_an_error(db):
+    twice = CLIENTS_OK + "CLI-02001;Autre nom;;69001;Lyon;;\n"
+    report = import_preview(content=twice.encode(), filename="f.csv", kind="clients", fmt="app")
+    assert report.errors == [
+        fr("Ligne 4, colonne « Numéro client » : déjà donné ligne 2 du fichier"),
+    ]
+
+
+def test_confirm_refuses_another_kind_or_format_than_the_dry_run(db):
+    report = import_preview(
+        content=CLIENTS_OK.encode(), filename="f.csv", kind="clients", fmt="app"
+    )
+    for kind, fmt in (("sites", "app"), ("clients", "dolibarr")):
+        with pytest.raises(ImportRefused):
+            import_confirm(
+                file_hash=report.file_hash,
+                filename="f.csv",
+                kind=kind,
+                fmt=fmt,
+                digest=report.digest,
+            )
+    assert not Client.objects.exists()
+
+
 # --- encodings, separators, XLSX, refused files ----------------------------------------------
 
 
@@ -242,6 +266,8 @@ def test_xlsx_sample_equipment(db, lyon_clients):
     ]
     good = b"\n".join(content.splitlines()[:4])
     _preview_and_confirm(good, kind="sites")
+    # A site's words are part of its client's search text (the sites' signals ran).
+    assert "croix rousse" in Client.objects.get(number="CLI-01001").search_text
     Contract.objects.create(
         client=Client.objects.get(number="CLI-01001"),
         number="MAINT-2026-101",
@@ -295,6 +321,20 @@ def test_a_file_too_big_is_refused(db, settings):
     settings.IMPORT_MAX_BYTES = 100
     with pytest.raises(ImportFileError, match="trop volumineux"):
         import_preview(content=CLIENTS_OK.encode() * 3, filename="c.csv", kind="clients", fmt="app")
+
+
+def test_a_file_with_too_many_rows_is_refused(db, settings):
+    settings.IMPORT_MAX_ROWS = 3
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Numéro client", "Nom"])
+    for n in range(10):
+        sheet.append([f"CLI-0300{n}", f"Client {n}"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    for content in (buffer.getvalue(), (CLIENTS_OK * 2).encode()):
+        with pytest.raises(ImportFileError, match="trop de lignes"):
+            import_preview(content=content, filename="c", kind="clients", fmt="app")
 
 
 # --- Dolibarr and GLPI -----------------------------------------------------------------------
