@@ -137,8 +137,7 @@ class ChoiceWidget(widgets.Widget):
             return known[text]
         if self.default is not None:
             return self.default
-        with translation.override("fr"):
-            labels = ", ".join(str(choice.label) for choice in self.choices)
+        labels = ", ".join(str(choice.label) for choice in self.choices)
         raise ValueError(
             _("unknown type “%(value)s” (expected: %(labels)s)")
             % {

@@ -49,6 +49,7 @@ class RowReport:
     action: str  # NEW, UPDATE, SKIP or INVALID
     label: str  # what the row is, e.g. « CLI-00012 — Boulangerie Martin »
     errors: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)  # a changed row: « Ville : Lyon → Bron »
 
 
 @dataclass
@@ -90,7 +91,7 @@ class ImportReport:
     def digest(self) -> str:
         """What the import does, row by row: the confirmation must do the same."""
         plan = [self.kind, self.fmt, self.file_hash]
-        plan += [[row.line, row.action, row.label] for row in self.rows]
+        plan += [[row.line, row.action, row.label, row.changes] for row in self.rows]
         return hashlib.sha256(json.dumps(plan).encode()).hexdigest()
 
     @property
@@ -213,13 +214,46 @@ def _validation_messages(error: ValidationError) -> list[tuple[str | None, str]]
     return [(None, message) for message in error.messages]
 
 
+def _shown(value) -> str:
+    if value is None or value == "":
+        return "∅"
+    if hasattr(value, "strftime"):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
+
+
+def _changes(resource, table: Table, kind: str, row_result) -> list[str]:
+    """What an update changes, column by column: « Code postal : 69006 → 69003 »."""
+    original, instance = row_result.original, row_result.instance
+    if original is None or instance is None:
+        return []
+    changes = []
+    for resource_field in resource.get_import_fields():
+        before = resource_field.get_value(original)
+        after = resource_field.get_value(instance)
+        if before != after:
+            changes.append(
+                _("%(column)s: %(before)s → %(after)s")
+                % {
+                    "column": _column_name(table, kind, resource_field.attribute),
+                    "before": _shown(before),
+                    "after": _shown(after),
+                }
+            )
+    return changes
+
+
 def _run(table: Table, *, kind: str, fmt: str, file_hash: str, filename: str, dry_run: bool):
     dataset = tablib.Dataset(headers=table.headers)
     for row in table.rows:
         dataset.append([row[name] for name in table.headers])
     reason = _("Import (%(file)s)") % {"file": filename}
     resource = _resource(kind, fmt, reason[:100])
-    result = resource.import_data(dataset, dry_run=dry_run, use_transactions=True)
+    result = resource.import_data(
+        dataset, dry_run=dry_run, use_transactions=True, retain_instance_in_row_result=True
+    )
     seen: dict = {}
     rows = []
     for index, (row, row_result) in enumerate(zip(table.rows, result.rows, strict=True), 1):
@@ -250,7 +284,10 @@ def _run(table: Table, *, kind: str, fmt: str, file_hash: str, filename: str, dr
         if errors:
             action = INVALID
         label = str(row_result.object_repr or "") or str(key or "")
-        rows.append(RowReport(line=line, action=action, label=label, errors=errors))
+        changes = _changes(resource, table, kind, row_result) if action == UPDATE else []
+        rows.append(
+            RowReport(line=line, action=action, label=label, errors=errors, changes=changes)
+        )
     for error in result.base_errors:
         rows.append(RowReport(line=1, action=INVALID, label="", errors=[str(error.error)]))
     return ImportReport(

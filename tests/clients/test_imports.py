@@ -148,6 +148,13 @@ def test_a_changed_row_updates_the_client_with_its_history(db):
     changed = CLIENTS_OK.replace("9 rue Garibaldi;69006", "11 rue Garibaldi;69003")
     report = _preview_and_confirm(changed.encode())
     assert report.summary == "0 créé, 1 modifié, 1 inchangé"
+    assert [row.changes for row in report.rows] == [
+        [],
+        [
+            fr("Adresse : 9 rue Garibaldi → 11 rue Garibaldi"),
+            fr("Code postal : 69006 → 69003"),
+        ],
+    ]
     creche = Client.objects.get(number="CLI-02002")
     assert (creche.address, creche.postal_code) == ("11 rue Garibaldi", "69003")
     assert "69003" in creche.search_text

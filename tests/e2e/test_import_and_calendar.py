@@ -21,6 +21,25 @@ def test_manager_reads_the_dry_run_of_a_dolibarr_export(
 ):
     settings.IMPORT_DIR = tmp_path
     UserFactory(username="e2e-import", role=roles.MANAGER)
+    known = {"address": "14 rue de la Charité", "city": "Lyon", "phone": "04 78 42 17 63"}
+    Client.objects.create(
+        number="CU2601-0012",
+        name="Boulangerie Émile Fournier",
+        postal_code="69001",  # the file says 69002: changed
+        email="contact@boulangerie-fournier.fr",
+        notes="SIRET\u00a0: 41234567800012",
+        **known,
+    )
+    Client.objects.create(  # exactly as in the file: unchanged
+        number="CU2601-0015",
+        name="Crèche Les Petits Loups",
+        address="9 rue Garibaldi",
+        postal_code="69006",
+        city="Lyon",
+        phone="04 72 83 45 12",
+        email="direction@petitsloups.fr",
+        notes="SIRET\u00a0: 80012345600027",
+    )
     login(tablet, live_server, "e2e-import", "secret-pass-123")
     tablet.goto(f"{live_server.url}/imports/")
     tablet.get_by_label("Contenu du fichier").select_option("clients")
@@ -30,10 +49,14 @@ def test_manager_reads_the_dry_run_of_a_dolibarr_export(
     expect(tablet.get_by_role("heading", name="Import\u00a0: essai")).to_be_visible()
     errors = tablet.get_by_test_id("import-errors")
     expect(errors).to_contain_text("Ligne 5, colonne «\u00a0Code postal\u00a0»\u00a0: 5 chiffres")
-    expect(tablet.get_by_test_id("import-summary")).to_contain_text("3 créés, 0 modifié")
+    expect(tablet.get_by_test_id("import-summary")).to_contain_text("1 créé, 1 modifié, 1 inchangé")
+    expect(tablet.get_by_test_id("import-changes")).to_contain_text(
+        "Code postal\u00a0: 69001 → 69002"
+    )
     expect(tablet.get_by_test_id("import-confirm")).to_have_count(0)
     screenshot(tablet, "import-dry-run-errors-768x1024")
-    assert not Client.objects.exists()
+    assert Client.objects.get(number="CU2601-0012").postal_code == "69001"
+    assert Client.objects.count() == 2
 
 
 def test_technician_creates_and_regenerates_the_calendar_address(tablet, live_server, db):
