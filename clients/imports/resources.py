@@ -362,8 +362,12 @@ class EquipmentResource(ImportResource):
         row["_by_name"] = self.glpi
         row.pop("computer_name", None)
         row.pop("glpi_status", None)
-        if "kind" not in row:
-            row["kind"] = ""
+
+    def after_init_instance(self, instance, new, row, **kwargs):
+        # A GLPI export without its « Type » column: a new computer is a workstation; an
+        # existing one keeps its type.
+        if new and self.glpi and not instance.kind:
+            instance.kind = Equipment.Kind.WORKSTATION
 
 
 class ContractResource(ImportResource):

@@ -401,6 +401,20 @@ def test_glpi_sample(db, lyon_clients):
     )
 
 
+def test_glpi_export_without_the_type_column_keeps_the_type(db, lyon_clients):
+    fournier = Client.objects.get(number="CLI-01001")
+    Equipment.objects.create(client=fournier, kind="printer", serial_number="SN-1")
+    content = (
+        "Nom;Entité;Numéro de série;Fabricant\n"
+        "IMP-1;Boulangerie Émile Fournier;SN-1;Brother\n"
+        "PC-2;Boulangerie Émile Fournier;SN-2;Dell\n"
+    ).encode()
+    report = _preview_and_confirm(content, kind="equipment", fmt="glpi")
+    assert report.summary == "1 créé, 1 modifié, 0 inchangé"
+    kinds = dict(Equipment.objects.values_list("serial_number", "kind"))
+    assert kinds == {"SN-1": "printer", "SN-2": "workstation"}
+
+
 def test_contracts_sample(db, lyon_clients):
     content = FIXTURES.joinpath("contracts_application.csv").read_bytes()
     report = import_preview(content=content, filename="k.csv", kind="contracts", fmt="app")
