@@ -479,6 +479,23 @@ def test_the_page_shows_a_french_error_for_a_file_that_is_not_csv(manager):
     assert "ni un fichier CSV ni un classeur XLSX" in page.content.decode()
 
 
+def test_the_page_refuses_a_file_too_big_keeping_the_choices(manager, settings):
+    settings.IMPORT_MAX_BYTES = 50
+    http = HttpClient()
+    http.force_login(manager)
+    upload = io.BytesIO(CLIENTS_OK.encode())
+    upload.name = "c.csv"
+    page = http.post(
+        reverse("interventions-import"), {"kind": "contracts", "fmt": "app", "file": upload}
+    )
+    assert page.status_code == 400
+    html = page.content.decode()
+    assert "Le fichier est trop volumineux (5e-05 Mo au plus)" in html or (
+        "Le fichier est trop volumineux" in html
+    )
+    assert '<option value="contracts" selected>' in html
+
+
 def test_the_page_refuses_a_format_that_cannot_import_the_kind(manager):
     http = HttpClient()
     http.force_login(manager)
