@@ -182,6 +182,14 @@ STORAGES = {
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "media")))
 
+# Imports (README, « Import de données »): the largest file accepted, its rows at most, and
+# where an uploaded file waits between the dry run and the confirmation (forgotten after
+# IMPORT_KEEP_HOURS).
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 5_000_000)
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 5000)
+IMPORT_DIR = env_str("IMPORT_DIR")  # empty: MEDIA_ROOT/imports
+IMPORT_KEEP_HOURS = env_int("IMPORT_KEEP_HOURS", 24)
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

@@ -983,3 +983,29 @@ class UserPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.language}"
+
+
+class CalendarFeed(models.Model):
+    """A technician's private calendar address (interventions/calendar.py): the token is the
+    only credential of the feed, which phones read without logging in. Its first
+    `SELECTOR_LENGTH` characters find the row; the whole token is then compared in constant
+    time. Regenerating it replaces the row's token: the old address answers 404."""
+
+    SELECTOR_LENGTH = 12
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+        verbose_name=_("user"),
+    )
+    selector = models.CharField(max_length=SELECTOR_LENGTH, unique=True, editable=False)
+    token = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -2,9 +2,11 @@ from django.urls import path
 
 from .views import (
     billing,
+    calendar,
     changelog,
     dashboard,
     dispatch,
+    imports,
     intake,
     pickers,
     reports,
@@ -231,4 +233,21 @@ urlpatterns += [
 # Change log of the reference data (clients, sites, contracts, equipment, parts, rates)
 urlpatterns += [
     path("changes/<slug:kind>/<int:pk>/", changelog.change_log, name="interventions-change-log"),
+]
+
+# Import of clients, sites, equipment and contracts (CSV, XLSX; Dolibarr, GLPI)
+urlpatterns += [
+    path("imports/", imports.import_upload, name="interventions-import"),
+    path("imports/confirm/", imports.import_confirm_view, name="interventions-import-confirm"),
+]
+
+# The technician's calendar: « Mon agenda » and the private iCalendar feed (no login, a token)
+urlpatterns += [
+    path("calendar/", calendar.calendar_page, name="interventions-calendar"),
+    path(
+        "calendar/regenerate/",
+        calendar.calendar_regenerate,
+        name="interventions-calendar-regenerate",
+    ),
+    path("calendar/<str:token>.ics", calendar.calendar_feed, name="interventions-calendar-feed"),
 ]

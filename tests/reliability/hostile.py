@@ -158,3 +158,26 @@ def versions(current: int) -> st.SearchStrategy:
         st.sampled_from([str(current - 1), str(current + 1), "0", "-1", f" {current} "]),
         numbers,
     )
+
+
+def _csv_upload(cells: list[str], encoding: str, separator: str) -> SimpleUploadedFile:
+    header = separator.join(["Numéro client", "Nom", "Code postal", "Téléphone", "E-mail"])
+    line = separator.join(cell.replace("\n", " ") for cell in cells)
+    raw = f"{header}\n{line}\n".encode(encoding, errors="replace")
+    return SimpleUploadedFile("import.csv", raw, "text/csv")
+
+
+# Import files (interventions-import): a CSV of the application's format with hostile cells
+# in any encoding and separator, random bytes, a broken workbook, a path in the name.
+import_files = st.one_of(
+    st.builds(
+        _csv_upload,
+        st.lists(st.one_of(st.sampled_from(NASTY), st.text(max_size=30)), min_size=5, max_size=5),
+        st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]),
+        st.sampled_from([";", ",", "\t", "|"]),
+    ),
+    st.binary(max_size=400).map(lambda raw: SimpleUploadedFile("clients.csv", raw, "text/csv")),
+    st.binary(max_size=400).map(
+        lambda raw: SimpleUploadedFile("../../clients.xlsx", b"PK\x03\x04" + raw, "application/zip")
+    ),
+)

@@ -68,6 +68,20 @@ MATRIX = {
         "login 403 403 403 200 200",
         "login 403 403 403 200 200",
     ),
+    # « Mon agenda » (the technician's); the feed needs no login, only technician A's token
+    # (a wrong token is 404: tests/interventions/test_calendar.py).
+    "interventions-calendar": (
+        "login 200 200 403 403 403",
+        "405 405 405 405 405 405",
+    ),
+    "interventions-calendar-feed": (
+        "200 200 200 200 200 200",
+        "405 405 405 405 405 405",
+    ),
+    "interventions-calendar-regenerate": (
+        "405 405 405 405 405 405",
+        "login 302 302 403 403 403",
+    ),
     "interventions-cancel": (
         "405 405 405 405 405 405",
         "login 403 403 400 400 400",
@@ -119,6 +133,17 @@ MATRIX = {
     "interventions-intake-site-create": (
         "405 405 405 405 405 405",
         "login 403 403 404 404 404",
+    ),
+    # The manager's import (README, « Import de données »): an empty POST is a form with
+    # errors (400); the confirmation is POST only, an empty one names no import (302 with an
+    # error message).
+    "interventions-import": (
+        "login 403 403 403 200 200",
+        "login 403 403 403 400 400",
+    ),
+    "interventions-import-confirm": (
+        "405 405 405 405 405 405",
+        "login 403 403 403 302 302",
     ),
     "interventions-list": (
         "login 403 403 200 200 200",

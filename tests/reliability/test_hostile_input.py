@@ -555,6 +555,36 @@ SPECS = {
     "procedures-diagnostic-answer": Spec("tech_a", fields=lambda w: {"answer": _answers(w)}),
     "procedures-diagnostic-back": Spec("tech_a", examples=EXAMPLES_WITHOUT_INPUT),
     "procedures-diagnostic-abandon": Spec("tech_a", examples=EXAMPLES_WITHOUT_INPUT),
+    # The calendar: a new private address (no field); the feed read with any token.
+    "interventions-calendar-regenerate": Spec("tech_a", examples=EXAMPLES_WITHOUT_INPUT),
+    "interventions-calendar-feed": Spec(
+        "anonymous",
+        "GET",
+        lambda w: {},
+        path=lambda w: st.fixed_dictionaries(
+            {"token": st.one_of(st.just(w.calendar_token), _segment(80))}
+        ),
+    ),
+    # Import (the manager's): the upload is a dry run (nothing written whatever the file);
+    # the confirmation of an unknown or forged file, digest or kind is refused.
+    "interventions-import": Spec(
+        "manager",
+        fields=lambda w: {
+            "kind": hostile.choices(["clients", "sites", "equipment", "contracts", "nope"]),
+            "fmt": hostile.choices(["app", "dolibarr", "glpi", "nope"]),
+            "file": hostile.import_files,
+        },
+    ),
+    "interventions-import-confirm": Spec(
+        "manager",
+        fields=lambda w: {
+            "kind": hostile.choices(["clients", "equipment"]),
+            "fmt": hostile.choices(["app", "glpi"]),
+            "file_hash": hostile.choices(["0" * 64, "a" * 64, "../" * 20]),
+            "digest": hostile.choices(["0" * 64]),
+            "filename": hostile.choices(["clients.csv", "../../etc/passwd"]),
+        },
+    ),
 }
 
 # Routes that read no input from the request (pages, files) or are not this app's forms.
@@ -567,6 +597,7 @@ WITHOUT_INPUT = {
     "home": "a redirect by role",
     "interventions-detail": "a page",
     "interventions-mine": "a page",
+    "interventions-calendar": "a page",
     "interventions-visits": "a page",
     "interventions-equipment-history": "a page",
     "interventions-work": "a page",

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from interventions import roles, services
+from interventions.calendar import calendar_feed_regenerate
 from interventions.models import BillingRates, ReportAmendment
 from procedures import services as procedure_services
 from procedures.models import Kind, Step
@@ -56,6 +57,7 @@ class World:
     draft_step: object
     draft_answer: object
     lockout: object  # technician B locked out of the login page (django-axes)
+    calendar_token: str = ""  # technician A's private calendar address
 
     def url_kwargs(self, name: str, keywords) -> dict:
         """Values for the URL keywords of the route `name`, each reaching a real object that
@@ -102,6 +104,7 @@ class World:
             "fmt": "csv",
             "direction": "up",
             "kind": "client",
+            "token": self.calendar_token,
         }
         return {key: values[key] for key in keywords}
 
@@ -215,6 +218,7 @@ def build_world() -> World:
         draft_step=draft_step,
         draft_answer=draft_answer,
         lockout=lockout,
+        calendar_token=calendar_feed_regenerate(user=tech_a).token,
     )
 
 
