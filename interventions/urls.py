@@ -5,6 +5,7 @@ from .views import (
     changelog,
     dashboard,
     dispatch,
+    emails,
     intake,
     pickers,
     reports,
@@ -231,4 +232,15 @@ urlpatterns += [
 # Change log of the reference data (clients, sites, contracts, equipment, parts, rates)
 urlpatterns += [
     path("changes/<slug:kind>/<int:pk>/", changelog.change_log, name="interventions-change-log"),
+]
+
+# E-mails sent in the background: the manager's list, sending again
+urlpatterns += [
+    path("emails/", emails.email_list, name="interventions-emails"),
+    path("emails/<int:pk>/resend/", emails.email_resend, name="interventions-email-resend"),
+    path(
+        "interventions/<int:pk>/report/resend/",
+        emails.report_resend,
+        name="interventions-report-resend",
+    ),
 ]
