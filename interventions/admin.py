@@ -194,7 +194,7 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
     « E-mails envoyés » sends again)."""
 
     list_display = ["created_at", "kind", "intervention", "state", "attempts", "sent_at"]
-    list_select_related = ["intervention"]
+    list_select_related = ["intervention__client"]
     list_filter = ["state", "kind"]
     search_fields = ["intervention__number", "subject"]
     ordering = ["-created_at", "-id"]
