@@ -286,8 +286,10 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 # Attempts of an e-mail after the first (SMTP or connection error), waiting EMAIL_RETRY_DELAY
-# seconds, then twice as long each time (60 s, 2 min, 4 min, 8 min, 16 min).
-EMAIL_RETRY_MAX = env_int("EMAIL_RETRY_MAX", 5)
+# seconds, then twice as long each time (60 s, 2 min, 4 min, 8 min, 16 min). None by default
+# without a broker: an eager retry runs at once, inside the signing request, which would keep
+# the tablet waiting EMAIL_TIMEOUT seconds per attempt for a server that does not answer.
+EMAIL_RETRY_MAX = env_int("EMAIL_RETRY_MAX", 0 if CELERY_TASK_ALWAYS_EAGER else 5)
 EMAIL_RETRY_DELAY = float(env_str("EMAIL_RETRY_DELAY", "60"))
 # Work done (awaiting signature) for more than this many days goes into the daily reminder.
 UNSIGNED_REMINDER_DAYS = env_int("UNSIGNED_REMINDER_DAYS", 3)

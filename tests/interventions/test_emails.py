@@ -570,3 +570,18 @@ def test_clients_have_a_billing_address_for_reports():
     assert client.report_email == "a@x.fr"
     client.billing_email = "compta@x.fr"
     assert client.report_email == "compta@x.fr"
+
+
+def test_without_a_broker_a_refused_email_is_not_retried_by_default(settings):
+    """Eager retries would run inside the signing request: none unless asked for."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CELERY_", "EMAIL_"))}
+    code = "from django.conf import settings; print(settings.EMAIL_RETRY_MAX)"
+    run = [sys.executable, "manage.py", "shell", "-v", "0", "-c", code]
+    options = {"env": env, "capture_output": True, "text": True, "cwd": settings.BASE_DIR}
+    assert subprocess.run(run, **options).stdout.strip() == "0"
+    env["CELERY_BROKER_URL"] = "redis://127.0.0.1:6379/0"
+    assert subprocess.run(run, **options).stdout.strip() == "5"
