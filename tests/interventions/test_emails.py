@@ -15,6 +15,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from clients import services as client_services
 from config.celery import app as celery_app
 from interventions import services
 from interventions.models import OutgoingEmail, SignedReport, Status
@@ -585,3 +586,29 @@ def test_without_a_broker_a_refused_email_is_not_retried_by_default(settings):
     assert subprocess.run(run, **options).stdout.strip() == "0"
     env["CELERY_BROKER_URL"] = "redis://127.0.0.1:6379/0"
     assert subprocess.run(run, **options).stdout.strip() == "5"
+
+
+def test_resending_a_reminder_sends_the_same_text_again(
+    technician, managers_with_addresses, manager, django_capture_on_commit_callbacks
+):
+    work_done_days_ago(technician, 4)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.unsigned_reminder_queue()
+    with django_capture_on_commit_callbacks(execute=True):
+        again = services.email_resend(email=first, actor=manager)
+    again.refresh_from_db()
+    assert again.pk != first.pk
+    assert (again.kind, again.subject, again.body) == (first.kind, first.subject, first.body)
+    assert again.recipients == ["chef@infodepann.example"]
+    assert again.requested_by == manager
+    assert again.state == OutgoingEmail.State.SENT
+    assert [m.body for m in mail.outbox] == [first.body, first.body]
+
+
+@pytest.mark.django_db
+def test_a_new_site_keeps_its_contact_email():
+    site = client_services.site_create(
+        client=ClientFactory(), label="Atelier", contact_email=" atelier@garage-vial.fr "
+    )
+    site.refresh_from_db()
+    assert site.contact_email == "atelier@garage-vial.fr"
