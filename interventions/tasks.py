@@ -18,6 +18,10 @@ def send_email_task(self, email_id: int) -> str:
 
     try:
         email = emails.email_deliver(email_id=email_id)
+    except FileNotFoundError as error:
+        # The signed PDF is not in the storage: no later attempt would find it.
+        emails.email_attempt_failed(email_id=email_id, error=error, retry_in=None)
+        return "failed"
     except emails.RETRYABLE as error:
         retries = self.request.retries
         if retries >= settings.EMAIL_RETRY_MAX:

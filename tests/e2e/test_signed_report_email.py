@@ -51,6 +51,8 @@ def test_the_customer_gets_the_signed_report_by_email(tablet, live_server, job_t
     page.goto(f"{live_server.url}/interventions/{job.pk}/sign/")
     field = page.get_by_label("E-mail pour recevoir le rapport signé (facultatif)")
     expect(field).to_have_value("atelier@garage-vial.fr")
+    field.scroll_into_view_if_needed()
+    screenshot(page, "celery-sign-email-prefilled")
 
     page.get_by_label("Nom du signataire").fill("Mme Roux")
     field.fill("m.roux@")
@@ -90,6 +92,8 @@ def test_the_customer_gets_the_signed_report_by_email(tablet, live_server, job_t
     emails = page.get_by_test_id("intervention-emails")
     expect(emails).to_contain_text("Envoyé")
     expect(emails).to_contain_text("m.roux@garage-vial.fr, compta@garage-vial.fr")
+    emails.scroll_into_view_if_needed()
+    screenshot(page, "celery-detail-emails")
     page.get_by_test_id("report-resend").tap()
     expect(page.get_by_text("Le rapport signé va être renvoyé par e-mail.")).to_be_visible()
     assert OutgoingEmail.objects.filter(intervention=job).count() == 2

@@ -266,6 +266,7 @@ def test_a_missing_pdf_fails_in_plain_words(technician, django_capture_on_commit
     email = OutgoingEmail.objects.get()
     assert email.state == OutgoingEmail.State.FAILED
     assert email.last_error == "Le PDF signé est introuvable dans le stockage (MEDIA_ROOT)."
+    assert email.attempts == 1  # not retried: no later attempt would find it
 
 
 def test_a_broker_that_does_not_answer_leaves_the_email_failed_with_the_reason(
