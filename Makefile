@@ -15,7 +15,7 @@ TEST_ENV := SECRET_KEY=test-only-secret-key DJANGO_ALLOW_ASYNC_UNSAFE=true DB_CO
 # TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= $(shell nproc)
 
-.PHONY: run serve test lint format system-deps venv messages demo-png clean
+.PHONY: run serve test lint format system-deps venv messages demo-png clean worker beat
 
 run: system-deps $(STAMP)
 	DEBUG=1 DATABASE_URL=$(RUN_DATABASE_URL) $(BIN)/python manage.py migrate --no-input
@@ -32,6 +32,17 @@ serve: system-deps $(STAMP)
 	DEBUG=0 $(BIN)/python manage.py collectstatic --no-input -v 0
 	DEBUG=0 $(BIN)/python manage.py migrate --no-input
 	DEBUG=0 $(BIN)/gunicorn -c config/gunicorn.conf.py config.wsgi
+
+# Background jobs (README, « Tâches en arrière-plan (Celery) »): with CELERY_BROKER_URL set
+# (e.g. redis://127.0.0.1:6379/0), one worker and one beat (the daily reminder at 7:30).
+# Without a broker the tasks run inside the web process: neither is needed.
+worker: $(STAMP)
+	@test -n "$$CELERY_BROKER_URL" || (echo "CELERY_BROKER_URL manquant : export CELERY_BROKER_URL=redis://127.0.0.1:6379/0 (sans file d'attente, les tâches s'exécutent dans le serveur web)"; exit 1)
+	$(BIN)/celery -A config worker --loglevel=INFO
+
+beat: $(STAMP)
+	@test -n "$$CELERY_BROKER_URL" || (echo "CELERY_BROKER_URL manquant : export CELERY_BROKER_URL=redis://127.0.0.1:6379/0"; exit 1)
+	$(BIN)/celery -A config beat --loglevel=INFO --schedule=$(CURDIR)/celerybeat-schedule
 
 test: system-deps $(STAMP)
 	@if [ -n "$$DATABASE_URL" ]; then echo "Tests sur $${DATABASE_URL%%://*}"; else echo "Tests sur SQLite (DATABASE_URL non défini) : les tests de concurrence PostgreSQL seront ignorés"; fi

@@ -16,7 +16,7 @@ class SiteInline(admin.TabularInline):
 class ClientAdmin(SimpleHistoryAdmin):
     list_display = ["number", "name", "city", "phone", "email", "active"]
     list_filter = ["active", "city"]
-    search_fields = ["number", "name", "city", "phone", "email"]
+    search_fields = ["number", "name", "city", "phone", "email", "billing_email"]
     inlines = [SiteInline]
 
 

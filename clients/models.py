@@ -31,6 +31,12 @@ class Client(models.Model):
     # a GIN trigram index serves it on PostgreSQL (migration 0003).
     search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
     email = models.EmailField(_("e-mail"), blank=True)
+    # Where signed reports go (the accounts department); the client's e-mail when empty.
+    billing_email = models.EmailField(
+        _("billing e-mail"),
+        blank=True,
+        help_text=_("Signed reports are sent here; the client's e-mail is used when empty."),
+    )
     notes = models.TextField(_("notes"), blank=True)
     active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -70,6 +76,11 @@ class Client(models.Model):
     def full_address(self) -> str:
         return format_address(self.address, self.postal_code, self.city)
 
+    @property
+    def report_email(self) -> str:
+        """Where the signed reports of this client are e-mailed."""
+        return self.billing_email or self.email
+
 
 def client_search_text(client, site_texts) -> str:
     """Also used by migration 0002 on historical models: plain attributes only."""
@@ -97,6 +108,8 @@ class Site(models.Model):
     access_notes = models.TextField(_("access notes"), blank=True)
     contact_name = models.CharField(_("on-site contact"), max_length=120, blank=True)
     contact_phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    # Prefills the e-mail asked on the sign page (where the signed report goes).
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
     # Label, postal code, city and contact phone, normalised; also part of the client's.
     search_text = models.TextField(_("search text"), blank=True, default="", editable=False)
 

@@ -65,6 +65,7 @@ def site_create(
     access_notes: str = "",
     contact_name: str = "",
     contact_phone: str = "",
+    contact_email: str = "",
 ) -> Site:
     site = Site(
         client=client,
@@ -75,6 +76,7 @@ def site_create(
         access_notes=access_notes,
         contact_name=contact_name,
         contact_phone=contact_phone,
+        contact_email=contact_email.strip(),
     )
     site.full_clean()
     site.save()

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -267,3 +268,53 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 # --- End of deployment security --------------------------------------------------------------
+
+# --- Background jobs and e-mail (issue 17; README, « Tâches en arrière-plan (Celery) » and
+# « E-mails ») -----------------------------------------------------------------------------------
+# Celery with Redis as the broker. Without CELERY_BROKER_URL the tasks run in-process when the
+# transaction commits (task_always_eager): `make run` and `make test` need no Redis.
+# Celery touches its broker even for an eager task: an in-memory one then, never the network.
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not env_str("CELERY_BROKER_URL"))
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or "memory://"
+CELERY_TASK_EAGER_PROPAGATES = False
+# No result backend: a task's outcome is written by the task itself (OutgoingEmail rows).
+CELERY_TASK_IGNORE_RESULT = True
+# A message is acknowledged after the task ran: a worker killed mid-send leaves it on the queue
+# (the send is idempotent per recipient, so a second run never e-mails twice).
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = TIME_ZONE
+# The daily reminder of work done but not signed: 7:30, Paris time (`celery -A config beat`, or
+# the `send_unsigned_reminder` command from cron).
+CELERY_BEAT_SCHEDULE = {
+    "unsigned-reminder": {
+        "task": "interventions.tasks.unsigned_reminder_task",
+        "schedule": crontab(hour=7, minute=30),
+    },
+}
+# Attempts of an e-mail after the first (SMTP or connection error), waiting EMAIL_RETRY_DELAY
+# seconds, then twice as long each time (60 s, 2 min, 4 min, 8 min, 16 min). None by default
+# without a broker: an eager retry runs at once, inside the signing request, which would keep
+# the tablet waiting EMAIL_TIMEOUT seconds per attempt for a server that does not answer.
+EMAIL_RETRY_MAX = env_int("EMAIL_RETRY_MAX", 0 if CELERY_TASK_ALWAYS_EAGER else 5)
+EMAIL_RETRY_DELAY = float(env_str("EMAIL_RETRY_DELAY", "60"))
+# Work done (awaiting signature) for more than this many days goes into the daily reminder.
+UNSIGNED_REMINDER_DAYS = env_int("UNSIGNED_REMINDER_DAYS", 3)
+
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if env_str("EMAIL_HOST")
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# A server that never answers is an error to retry, not a worker stuck forever.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"{COMPANY['name']} <{COMPANY['email']}>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL

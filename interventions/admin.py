@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from .history import event_line, event_lines
-from .models import Intervention, InterventionEvent, Part, PartUsed, Visit
+from .models import Intervention, InterventionEvent, OutgoingEmail, Part, PartUsed, Visit
 
 
 @admin.register(Part)
@@ -185,4 +185,23 @@ class InterventionEventAdmin(EventMessage, admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    """Read-only: written by the e-mail services and their task (the managers' page
+    « E-mails envoyés » sends again)."""
+
+    list_display = ["created_at", "kind", "intervention", "state", "attempts", "sent_at"]
+    list_select_related = ["intervention__client"]
+    list_filter = ["state", "kind"]
+    search_fields = ["intervention__number", "subject"]
+    ordering = ["-created_at", "-id"]
+    raw_id_fields = ["intervention", "requested_by"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

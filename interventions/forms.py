@@ -180,6 +180,7 @@ class SiteQuickForm(forms.Form):
     city = forms.CharField(label=_("City"), max_length=100, required=False)
     contact_name = forms.CharField(label=_("On-site contact"), max_length=120, required=False)
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=30, required=False)
+    contact_email = forms.EmailField(label=_("Contact e-mail"), required=False)
 
 
 class TechnicianChoiceField(forms.ModelChoiceField):

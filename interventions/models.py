@@ -640,6 +640,8 @@ class SignedReport(models.Model):
         _("SHA-256 of the signed content"), max_length=64, blank=True, default=""
     )
     signed_at = models.DateTimeField(_("signed at"))
+    # Where the signatory asked for the signed PDF (sign page); written with the row, never after.
+    signatory_email = models.EmailField(_("signatory's e-mail"), blank=True, default="")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -1009,3 +1011,62 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class OutgoingEmail(models.Model):
+    """One e-mail the application sends in the background (a Celery task), and how it went.
+
+    Written by the services of `services/emails.py` only: queued when asked for, then by the task
+    at each attempt (`attempts`, `last_error` in plain words, `state`). `sent_to` lists the
+    recipients the mail server accepted: a retried send skips them, so nobody gets it twice.
+    `subject` and `body` are written at queueing, so a retry sends the same text; the signed
+    report's PDF is read from storage at each attempt (the frozen file).
+    """
+
+    class Kind(models.TextChoices):
+        SIGNED_REPORT = "signed_report", _("Signed report")
+        UNSIGNED_REMINDER = "unsigned_reminder", _("Reminder of unsigned work")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RETRYING = "retrying", _("Retrying")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    intervention = models.ForeignKey(
+        Intervention,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="emails",
+        verbose_name=_("intervention"),
+    )
+    recipients = models.JSONField(_("recipients"), default=list)
+    sent_to = models.JSONField(_("sent to"), default=list, blank=True)
+    subject = models.CharField(_("subject"), max_length=255)
+    body = models.TextField(_("body"))
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    created_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        indexes = [models.Index(fields=["state", "-created_at"], name="outgoingemail_state")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk} ({self.state})"

@@ -21,6 +21,7 @@ from .models import (
     ContractRates,
     Intervention,
     InterventionEvent,
+    OutgoingEmail,
     Part,
     PartUsed,
     ReportAmendment,
@@ -505,3 +506,35 @@ def billing_page(filters: dict, page_number) -> tuple[Page, billing.Totals]:
 
 def contract_rates_list() -> QuerySet[ContractRates]:
     return ContractRates.objects.select_related("contract__client")
+
+
+def signatory_email_guess(intervention: Intervention) -> str:
+    """What the sign page proposes for the signed report's e-mail: the site's contact, else the
+    client's e-mail (the signatory may change or clear it)."""
+    site = intervention.site
+    if site is not None and site.contact_email:
+        return site.contact_email
+    return intervention.client.email
+
+
+def outgoing_emails(*, state: str = "", kind: str = "", intervention=None) -> QuerySet:
+    """The e-mails page, newest first, filtered."""
+    emails = OutgoingEmail.objects.select_related("intervention", "requested_by")
+    if state:
+        emails = emails.filter(state=state)
+    if kind:
+        emails = emails.filter(kind=kind)
+    if intervention is not None:
+        emails = emails.filter(intervention=intervention)
+    return emails.order_by("-created_at", "-pk")
+
+
+def outgoing_email_counts() -> dict:
+    """How many e-mails in each state (the filter's buttons)."""
+    rows = OutgoingEmail.objects.values_list("state").annotate(n=Count("pk")).order_by()
+    return dict(rows)
+
+
+def intervention_emails(intervention: Intervention, limit: int = 5) -> list:
+    """The latest e-mails about one intervention (its page)."""
+    return list(intervention.emails.order_by("-created_at", "-pk")[:limit])

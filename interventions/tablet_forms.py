@@ -143,6 +143,13 @@ class CustomerSignatureForm(SignatureFormMixin, SignedContentForm):
         max_length=150,
         error_messages={"required": _("The signatory's name is required.")},
     )
+    signatory_email = forms.EmailField(
+        label=_("E-mail for the signed report (optional)"),
+        max_length=254,
+        required=False,
+        help_text=_("The signed PDF is sent to this address and to the client's billing address."),
+        error_messages={"invalid": _("Enter a valid e-mail address, e.g. nom@exemple.fr.")},
+    )
     signature = SignatureField(label=_("Customer's signature"))
     # A plain file field: `clean_stamp` checks the image from its header before decoding (an
     # ImageField would open it first, and answer a bomb with a generic "not an image").

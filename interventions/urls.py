@@ -6,6 +6,7 @@ from .views import (
     changelog,
     dashboard,
     dispatch,
+    emails,
     imports,
     intake,
     pickers,
@@ -250,4 +251,15 @@ urlpatterns += [
         name="interventions-calendar-regenerate",
     ),
     path("calendar/<str:token>.ics", calendar.calendar_feed, name="interventions-calendar-feed"),
+]
+
+# E-mails sent in the background: the manager's list, sending again
+urlpatterns += [
+    path("emails/", emails.email_list, name="interventions-emails"),
+    path("emails/<int:pk>/resend/", emails.email_resend, name="interventions-email-resend"),
+    path(
+        "interventions/<int:pk>/report/resend/",
+        emails.report_resend,
+        name="interventions-report-resend",
+    ),
 ]

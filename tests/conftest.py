@@ -1,3 +1,5 @@
+import os
+
 import pytest
 from django.conf import settings
 from django.db import connection
@@ -116,3 +118,25 @@ def _fast_passwords(settings):
 def _media_in_tmp(settings, tmp_path):
     """Signed PDFs and signatures written by a test never land in the project's media/."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+# The broker of the job-queue tests (a real Celery worker): database 5 of the local Redis.
+TEST_BROKER_URL = os.environ.get("TEST_BROKER_URL", "redis://127.0.0.1:6379/5")
+
+
+@pytest.fixture(scope="session")
+def redis_broker() -> str:
+    """The local Redis for the `redis`-marked tests. Not reachable: skipped on a laptop, a
+    failure when REQUIRE_REDIS=1 (.ci/run sets it: CI must run them)."""
+    import redis
+
+    try:
+        connection = redis.Redis.from_url(TEST_BROKER_URL, socket_connect_timeout=2)
+        connection.ping()
+        connection.close()
+    except redis.RedisError as error:
+        message = f"Redis is not reachable at {TEST_BROKER_URL} ({error})"
+        if os.environ.get("REQUIRE_REDIS") == "1":
+            pytest.fail(f"{message}, and REQUIRE_REDIS=1: start Redis (CI needs it).")
+        pytest.skip(f"{message}: the real-worker tests need it (make test in CI runs them).")
+    return TEST_BROKER_URL

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from interventions.models import OutgoingEmail
 from procedures import services as procedure_services
 from procedures.models import Kind, Step
 from tests.factories import ContractFactory
@@ -39,6 +40,13 @@ class AdminShop(Shop):
             version=draft, label="Bloc d'alimentation", kind=Step.Kind.CONCLUSION, cause="Panne"
         )
         procedure_services.answer_add(step=question, label="Non", next_step=conclusion)
+        OutgoingEmail.objects.create(
+            kind=OutgoingEmail.Kind.SIGNED_REPORT,
+            intervention=job,
+            recipients=[f"compta{n}@exemple.fr"],
+            subject=f"Rapport d'intervention n° {job.number} signé",
+            body="…",
+        )
         procedure_services.version_publish(version=draft, actor=self.dispatcher)
         if not job.is_closed:
             procedure_services.run_attach(

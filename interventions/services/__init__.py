@@ -10,7 +10,9 @@ One module per surface, named after what a user does:
 * `signing`: what a signature covers, both signatures, the frozen report and its figures;
 * `billing`: billable flags, overrides, marking billed, rates (the rules themselves live in
   `interventions.billing`);
-* `amendments`: amending a signed report's billing, signed by the customer.
+* `amendments`: amending a signed report's billing, signed by the customer;
+* `emails`: the signed report e-mailed, the reminder of unsigned work, sending again (queued
+  on commit, sent by a Celery task).
 
 Callers use the package (`services.report_update(...)`): every public name is re-exported here.
 """
@@ -28,6 +30,12 @@ from .billing import (
     signed_billing_change,
 )
 from .dispatch import intervention_assign, intervention_cancel, intervention_handover
+from .emails import (
+    NothingToSend,
+    email_resend,
+    report_email_queue,
+    unsigned_reminder_queue,
+)
 from .intake import (
     contract_choice_check,
     contract_choosable,
@@ -64,6 +72,10 @@ from .tablet import (
 )
 
 __all__ = [
+    "unsigned_reminder_queue",
+    "report_email_queue",
+    "email_resend",
+    "NothingToSend",
     "EditConflict",
     "REPORT_FIELDS",
     "ReportChanged",

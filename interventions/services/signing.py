@@ -6,6 +6,7 @@ import hashlib
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,6 +25,7 @@ from ..models import (
 from ..people import display_name
 from ..signatures import clean_signature
 from ..snapshot import report_snapshot
+from . import emails
 from .billing import billing_refresh
 
 
@@ -126,13 +128,25 @@ def report_sign_customer(
     image: str,
     shown_sha256: str,
     stamp: str | None = None,
+    signatory_email: str = "",
 ) -> SignedReport:
     """The customer signs the report as shown to them (`report_content` fingerprint): both
     signatures go into the frozen report (`report_freeze`). Refused (`ReportChanged`) if the
-    report changed since it was shown, or since the technician signed it."""
+    report changed since it was shown, or since the technician signed it.
+
+    Once committed, the signed PDF is e-mailed to `signatory_email` and to the client's billing
+    address (`emails.report_email_after_signature`, a background task)."""
     signatory_name = signatory_name.strip()
     if not signatory_name:
         raise ValidationError({"signatory_name": _("The signatory's name is required.")})
+    signatory_email = (signatory_email or "").strip()
+    if signatory_email:
+        try:
+            validate_email(signatory_email)
+        except ValidationError:
+            raise ValidationError(
+                {"signatory_email": _("Enter a valid e-mail address, e.g. nom@exemple.fr.")}
+            ) from None
     ensure_editable(intervention)
     image = clean_signature(image)
     signed_at = timezone.now()
@@ -171,6 +185,7 @@ def report_sign_customer(
             actor=actor,
             signed_at=signed_at,
             shown_sha256=shown_sha256,
+            signatory_email=signatory_email,
         )
         InterventionEvent.objects.create(
             intervention=intervention,
@@ -179,6 +194,7 @@ def report_sign_customer(
             actor=actor,
             data={"sha256": report.sha256, "name": signatory_name},
         )
+        emails.report_email_after_signature(report=report, actor=actor)
     return report
 
 
@@ -189,6 +205,7 @@ def report_freeze(
     actor,
     signed_at: datetime.datetime | None = None,
     shown_sha256: str | None = None,
+    signatory_email: str = "",
 ) -> SignedReport:
     """Issue the report: freeze its snapshot with both signatures, render and store the PDF once
     with its SHA-256, and move the intervention to `signed`. Refused unless awaiting signature.
@@ -228,6 +245,7 @@ def report_freeze(
             sha256=hashlib.sha256(pdf_bytes).hexdigest(),
             content_sha256=pdf.content_fingerprint(snapshot),
             signed_at=signed_at,
+            signatory_email=signatory_email,
         )
         report.pdf.save(f"{locked.number}.pdf", ContentFile(pdf_bytes), save=False)
         try:

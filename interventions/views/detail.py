@@ -80,6 +80,7 @@ def render_detail(request, intervention, status=200, **forms):
     }
     if roles.has_role(request.user, roles.DISPATCHER, roles.MANAGER):
         context.update(_office_forms(intervention, **forms))
+        context["emails"] = selectors.intervention_emails(intervention)
     elif forms.get("handover_form"):
         context["handover_form"] = forms["handover_form"]
     billing_forms = {k: v for k, v in forms.items() if k in BILLING_FORMS}

@@ -42,7 +42,12 @@ def _sign_context(intervention: Intervention, **extra) -> dict:
     if signature is None:
         context.setdefault("technician_form", tablet_forms.TechnicianSignatureForm())
     else:
-        context.setdefault("customer_form", tablet_forms.CustomerSignatureForm())
+        context.setdefault(
+            "customer_form",
+            tablet_forms.CustomerSignatureForm(
+                initial={"signatory_email": selectors.signatory_email_guess(intervention)}
+            ),
+        )
     context.update(extra)
     return context
 
@@ -128,6 +133,7 @@ def sign_customer(request, pk: int):
                 image=form.cleaned_data["signature"],
                 stamp=form.cleaned_data["stamp"],
                 shown_sha256=form.cleaned_data["shown_sha256"],
+                signatory_email=form.cleaned_data["signatory_email"],
             )
             messages.success(request, _("Report signed. The PDF is stored."))
             return redirect(work_url(intervention))

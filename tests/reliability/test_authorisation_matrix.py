@@ -102,6 +102,15 @@ MATRIX = {
         "login 200 404 200 200 200",
         "login 200 404 200 200 200",
     ),
+    # The e-mails page (manager's): state, attempts, reason; « Renvoyer » one e-mail (POST).
+    "interventions-emails": (
+        "login 403 403 403 200 200",
+        "login 403 403 403 200 200",
+    ),
+    "interventions-email-resend": (
+        "405 405 405 405 405 405",
+        "login 403 403 403 302 302",
+    ),
     "interventions-equipment-history": (
         "login 200 404 200 200 200",
         "login 200 404 200 200 200",
@@ -186,6 +195,11 @@ MATRIX = {
     "interventions-report-preview": (
         "login 200 404 200 200 200",
         "login 200 404 200 200 200",
+    ),
+    # « Renvoyer le rapport » from the intervention page: the office (dispatcher, manager).
+    "interventions-report-resend": (
+        "405 405 405 405 405 405",
+        "login 403 403 302 302 302",
     ),
     "interventions-report-version-pdf": (
         "login 200 404 200 200 200",
@@ -438,6 +452,15 @@ ADMIN_EXCEPTIONS = {
     ),
     "admin:interventions_interventionevent_delete": (
         "login login login login login 403",
+        "login login login login login 403",
+    ),
+    # Written by the e-mail services and their task only: read, never added or edited here.
+    "admin:interventions_outgoingemail_add": (
+        "login login login login login 403",
+        "login login login login login 403",
+    ),
+    "admin:interventions_outgoingemail_change": (
+        "login login login login login 200",
         "login login login login login 403",
     ),
     "admin:jsi18n": (

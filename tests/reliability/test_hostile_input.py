@@ -153,6 +153,15 @@ def _picker_query(w, name):
     }
 
 
+def _email_filters(w):
+    return {
+        "state": hostile.choices(["queued", "retrying", "sent", "failed"]),
+        "kind": hostile.choices(["signed_report", "unsigned_reminder"]),
+        "intervention": hostile.ids([w.job_signed.pk]),
+        "page": hostile.numbers,
+    }
+
+
 def _change_log_path(w):
     from interventions.changelog import TRACKED
 
@@ -229,6 +238,7 @@ SPECS = {
         path=_change_log_path,
         examples=EXAMPLES_WITHOUT_INPUT,
     ),
+    "interventions-emails": Spec("manager", "GET", lambda w: _email_filters(w)),
     "interventions-login-lockouts": Spec(
         "manager", "GET", lambda w: {}, examples=EXAMPLES_WITHOUT_INPUT
     ),
@@ -341,6 +351,7 @@ SPECS = {
                 "ns-city": st.just("Lyon"),
                 "ns-contact_name": st.just("M. Roux"),
                 "ns-contact_phone": st.just("06 00 00 00 00"),
+                "ns-contact_email": hostile.choices(["accueil@durand.example", "accueil@"]),
                 "equipment": hostile.ids([w.equipment_a.pk]),
             }
             | _intake_context(w)
@@ -455,6 +466,7 @@ SPECS = {
         fields=lambda w: {
             "shown_sha256": _shown(w),
             "signatory_name": hostile.choices(["Mme Roux"]),
+            "signatory_email": hostile.choices(["m.roux@exemple.fr", "m.roux@", ""]),
             # A valid customer signature renders the PDF (seconds): the signing tests do that.
             "signature": hostile.signatures(allow_ink=False),
             "stamp": hostile.files,
@@ -502,6 +514,9 @@ SPECS = {
     "interventions-unbill": Spec(
         "superuser", fields=lambda w: {"reason": hostile.choices(["Erreur"])}
     ),
+    # E-mails: « Renvoyer » (the list's filters are posted back to return to them)
+    "interventions-email-resend": Spec("manager", fields=lambda w: _email_filters(w)),
+    "interventions-report-resend": Spec("dispatcher", examples=EXAMPLES_WITHOUT_INPUT),
     "interventions-amendment-request": Spec(
         "manager",
         fields=lambda w: {

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from interventions import roles, services
 from interventions.calendar import calendar_feed_regenerate
-from interventions.models import BillingRates, ReportAmendment
+from interventions.models import BillingRates, OutgoingEmail, ReportAmendment
 from procedures import services as procedure_services
 from procedures.models import Kind, Step
 from tests.factories import (
@@ -57,6 +57,7 @@ class World:
     draft_step: object
     draft_answer: object
     lockout: object  # technician B locked out of the login page (django-axes)
+    email: object  # the e-mail of job_signed's report, failed (the e-mails page, resend)
     calendar_token: str = ""  # technician A's private calendar address
 
     def url_kwargs(self, name: str, keywords) -> dict:
@@ -77,6 +78,8 @@ class World:
             "interventions-cancel": self.job_new.pk,
             "interventions-equipment-history": self.equipment_a.pk,
             "interventions-change-log": self.client.pk,
+            "interventions-email-resend": self.email.pk,
+            "interventions-report-resend": self.job_signed.pk,
             "procedures-detail": self.procedure_published.pk,
             "procedures-edit": self.procedure_published.pk,
             "procedures-draft": self.procedure_draft.pk,
@@ -193,6 +196,21 @@ def build_world() -> World:
     )
     AccessFailureLog.objects.create(**login, locked_out=True)
 
+    # Its client has a billing address: « Renvoyer » queues a real e-mail (never sent: the
+    # cases run in a transaction rolled back, and on_commit never fires).
+    job_signed.client.billing_email = "compta@durand.example"
+    job_signed.client.save()
+    email = OutgoingEmail.objects.create(
+        kind=OutgoingEmail.Kind.SIGNED_REPORT,
+        intervention=job_signed,
+        recipients=["compta@durand.example"],
+        subject=f"Rapport d'intervention n° {job_signed.number} signé",
+        body="…",
+        state=OutgoingEmail.State.FAILED,
+        attempts=6,
+        last_error="Le serveur de messagerie a refusé la connexion (127.0.0.1:25).",
+    )
+
     assert ReportAmendment.objects.filter(intervention=job_amended, signed_at=None).exists()
     for job in (job_open, job_finished, job_signed, job_amended, job_b, job_new):
         job.refresh_from_db()
@@ -219,6 +237,7 @@ def build_world() -> World:
         draft_answer=draft_answer,
         lockout=lockout,
         calendar_token=calendar_feed_regenerate(user=tech_a).token,
+        email=email,
     )
 
 
