@@ -10,7 +10,8 @@ One module per surface, named after what a user does:
 * `signing`: what a signature covers, both signatures, the frozen report and its figures;
 * `billing`: billable flags, overrides, marking billed, rates (the rules themselves live in
   `interventions.billing`);
-* `amendments`: amending a signed report's billing, signed by the customer.
+* `amendments`: amending a signed report's billing, signed by the customer;
+* `tokens`: a user's token of the REST API.
 
 Callers use the package (`services.report_update(...)`): every public name is re-exported here.
 """
@@ -62,6 +63,7 @@ from .tablet import (
     visit_record,
     visit_update,
 )
+from .tokens import api_token_regenerate
 
 __all__ = [
     "EditConflict",
@@ -69,6 +71,7 @@ __all__ = [
     "ReportChanged",
     "ReportLocked",
     "amendment_request",
+    "api_token_regenerate",
     "amendment_sign",
     "amendment_snapshot",
     "billing_override",
