@@ -8,6 +8,9 @@ from drf_spectacular.utils import OpenApiResponse
 from ..people import user_language
 from .serializers import ConflictSerializer, ErrorSerializer
 
+# An id in a URL: digits, at most a bigint's 18 (anything else: the JSON 404 of `api/urls.py`).
+ID = r"[0-9]{1,18}"
+
 
 def accept_language(request) -> str | None:
     """The first language of the Accept-Language header the site speaks, else None."""
@@ -51,10 +54,14 @@ NOT_FOUND = _error("Not found, or not visible to this user.")
 LOCKED = _error("The intervention is signed, billed, cancelled or awaiting signatures.")
 CONFLICT = _error("Read at an older version: the other person's change.", ConflictSerializer)
 NOT_ACCEPTABLE = _error("The Accept header asks for a format the API does not serve.")
+UNSUPPORTED = _error("The body is not JSON (Content-Type: application/json).")
 
 
-def errors(*codes: int) -> dict:
-    """The documented error answers of an operation (401 and 403 always)."""
+def errors(*codes: int, body: bool = False) -> dict:
+    """The documented error answers of an operation: 401, 403 and 406 always; with a `body`,
+    400 and 415 too."""
+    if body:
+        codes = (400, 415, *codes)
     table = {
         400: VALIDATION,
         401: UNAUTHENTICATED,
@@ -62,6 +69,7 @@ def errors(*codes: int) -> dict:
         404: NOT_FOUND,
         406: NOT_ACCEPTABLE,
         409: CONFLICT,
+        415: UNSUPPORTED,
         423: LOCKED,
     }
-    return {code: table[code] for code in (401, 403, *codes)}
+    return {code: table[code] for code in sorted({401, 403, 406, *codes})}

@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from .. import selectors, services
 from ..verification import versions_check
 from . import filters, permissions, serializers
-from .base import ApiLanguageMixin, errors
+from .base import ID, ApiLanguageMixin, errors
 
 # The `page` of a text change in the history: the API's saves are one editing session.
 API_PAGE = "api"
@@ -51,7 +51,7 @@ def _json(codes: dict) -> dict:
         summary="Take a call (the intake page): a numbered intervention",
         description="Dispatcher or manager. The intake page's checks and French messages.",
         request=serializers.IntakeSerializer,
-        responses={201: serializers.InterventionSerializer, **errors(400)},
+        responses={201: serializers.InterventionSerializer, **errors(body=True)},
     ),
 )
 class InterventionViewSet(
@@ -64,6 +64,7 @@ class InterventionViewSet(
     serializer_class = serializers.InterventionSerializer
     filterset_class = filters.InterventionFilter
     permission_classes = [permissions.INTERVENTIONS]
+    lookup_value_regex = ID
 
     def get_queryset(self):
         return selectors.visible_interventions(self.request.user).order_by("-requested_at", "-pk")
@@ -99,7 +100,7 @@ class InterventionViewSet(
             "Refused with a 423 once the report is sent to signature, signed or billed."
         ),
         request=serializers.ReportTextsSerializer,
-        responses={200: serializers.InterventionSerializer, **errors(400, 404, 409, 423)},
+        responses={200: serializers.InterventionSerializer, **errors(404, 409, 423, body=True)},
     )
     @action(
         detail=True,
@@ -129,7 +130,7 @@ class InterventionViewSet(
             "is a 409 with who has the job now. Refused with a 423 once the job is closed."
         ),
         request=serializers.AssignmentSerializer,
-        responses={200: serializers.InterventionSerializer, **errors(400, 404, 409, 423)},
+        responses={200: serializers.InterventionSerializer, **errors(404, 409, 423, body=True)},
     )
     @action(
         detail=True,

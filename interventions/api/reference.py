@@ -13,15 +13,16 @@ from clients.models import Client, Contract, Equipment, Site
 
 from .. import selectors
 from . import filters, permissions, serializers
-from .base import ApiLanguageMixin, errors
+from .base import ID, ApiLanguageMixin, errors
 
 LIST = errors(400, 404)
 READ = errors(404)
-CREATE = errors(400)
+CREATE = errors(body=True)
 
 
 class ReadOnly(ApiLanguageMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin):
     permission_classes = [permissions.OFFICE]
+    lookup_value_regex = ID
 
 
 @extend_schema_view(

@@ -476,3 +476,47 @@ def test_billing_rows_bad_period_is_a_400_in_french(manager):
     )
     assert response.status_code == 400
     assert response.json() == {"date_to": ["La fin de la période doit suivre son début."]}
+
+
+# --- found by schemathesis (tests/interventions/test_api_schemathesis.py) ---------------------
+
+
+def test_a_body_that_is_not_json_is_a_400_by_field_in_french(dispatcher):
+    response = api(dispatcher).post("/api/v1/clients/", "X", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "non_field_errors": ["Le corps de la requête n’est pas du JSON valide."]
+    }
+
+
+def test_the_schema_documents_415_for_a_body_in_another_format(dispatcher):
+    client = api(dispatcher)
+    response = client.post("/api/v1/clients/", "name=x", content_type="text/plain")
+    assert response.status_code == 415
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    assert "415" in schema["paths"]["/api/v1/clients/"]["post"]["responses"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/interventions/null,null/verification/",
+        "/api/v1/interventions/null,null/pdf/",
+        "/api/v1/clients/0.5/",
+        "/api/v1/interventions/99999999999999999999999/",
+        "/api/v1/nothing-here/",
+    ],
+)
+def test_an_id_that_is_not_a_number_is_a_json_404(dispatcher, url):
+    response = api(dispatcher).get(url)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Non trouvé."}
+
+
+def test_a_patch_on_an_id_that_is_not_a_number_is_a_json_404(technician):
+    response = api(technician).patch(
+        "/api/v1/interventions/null,null/report/", {"version": 0}, format="json"
+    )
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Non trouvé."}
