@@ -12,9 +12,14 @@ from ..services import api_token_regenerate
 
 @login_required
 def api_token(request):
+    token = Token.objects.filter(user=request.user).first()
     if request.method == "POST":
         api_token_regenerate(user=request.user)
-        messages.success(request, _("Your new API token is ready; the old one no longer works."))
+        if token is None:
+            messages.success(request, _("Your API token is ready."))
+        else:
+            messages.success(
+                request, _("Your new API token is ready; the old one no longer works.")
+            )
         return redirect("interventions-api-token")
-    token = Token.objects.filter(user=request.user).first()
     return render(request, "interventions/api_token.html", {"token": token})
