@@ -12,6 +12,7 @@ from decimal import Decimal
 from axes.models import AccessAttempt, AccessFailureLog
 from django.conf import settings
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from interventions import roles, services
 from interventions.models import BillingRates, ReportAmendment
@@ -130,6 +131,8 @@ def build_world() -> World:
     dispatcher = UserFactory(username="dispatch", role=roles.DISPATCHER)
     manager = UserFactory(username="boss", role=roles.MANAGER)
     superuser = UserFactory(username="root", is_superuser=True, is_staff=True)
+    # Technician A's token of the REST API: the admin's token pages reach a real one.
+    Token.objects.create(user=tech_a)
     users = {
         "anonymous": None,
         "tech_a": tech_a,
