@@ -10,7 +10,9 @@
   window.SwaggerUIBundle({
     url: root.dataset.schemaUrl,
     dom_id: "#swagger-ui",
-    deepLinking: true,
+    // Without deep links: the path of an operation would be a link inside its button (axe:
+    // nested-interactive).
+    deepLinking: false,
     layout: "BaseLayout",
     requestInterceptor: function (request) {
       if (csrf) {

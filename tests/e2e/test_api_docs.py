@@ -8,7 +8,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from interventions import roles
-from tests.e2e.conftest import login
+from tests.e2e.conftest import axe_violations, format_violations, login
 from tests.e2e.test_csp import LISTEN, Watch
 from tests.factories import UserFactory
 
@@ -38,6 +38,8 @@ def test_api_docs_draws_the_schema_without_a_csp_violation(browser, live_server,
     operations = page.locator(".swagger-ui .opblock")
     expect(operations.first).to_be_visible()
     assert operations.count() == 18
+    violations = axe_violations(page)  # Swagger UI drawn: what the page audit might miss
+    assert violations == [], format_violations(violations)
     expect(page.get_by_role("link", name="Mon jeton d’API")).to_be_visible()
     shoot(page, "api-docs-768x1024.png")
     page.goto(f"{live_server.url}/accounts/api-token/")
