@@ -520,3 +520,14 @@ def test_a_patch_on_an_id_that_is_not_a_number_is_a_json_404(technician):
     )
     assert response.status_code == 404
     assert response.json() == {"detail": "Non trouvé."}
+
+
+def test_without_accept_language_the_user_s_own_language_is_used(technician, other_technician):
+    from interventions.people import user_language_set
+
+    user_language_set(user=technician, language="en")
+    job = assigned_job(other_technician)
+    response = api(technician).get(f"/api/v1/interventions/{job.pk}/")
+    assert response.json() == {"detail": "Not found."}
+    response = api(technician, language="fr").get(f"/api/v1/interventions/{job.pk}/")
+    assert response.json() == {"detail": "Non trouvé."}
