@@ -60,6 +60,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
     "django_htmx",
     "axes",
     "simple_history",
@@ -193,6 +196,41 @@ IMPORT_KEEP_HOURS = env_int("IMPORT_KEEP_HOURS", 24)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# The REST API (README, « API REST »): a token per user, or the session for the browsable pages;
+# the roles and querysets of the pages (interventions/api/permissions.py).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "interventions.api.pagination.Pagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "PAGE_SIZE": 25,
+    "EXCEPTION_HANDLER": "interventions.api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Interventions API",
+    "DESCRIPTION": "REST API of the intervention reports (README, « API REST »).",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Served from static/vendor (no CDN); the page is templates/interventions/api_docs.html.
+    "SWAGGER_UI_DIST": "/static/vendor/swagger-ui",
+    "ENUM_NAME_OVERRIDES": {
+        "ContractKindEnum": "clients.models.Contract.Kind",
+        "EquipmentKindEnum": "clients.models.Equipment.Kind",
+    },
+}
 
 # Business hours used for response deadlines: opening days (0 = Monday) and hours.
 BUSINESS_DAYS = [int(d) for d in env_list("BUSINESS_DAYS", "0,1,2,3,4")]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("i18n/setlang/", site.language_set, name="set_language"),
     path("favicon.ico", site.favicon, name="favicon"),
     path("procedures/", include("procedures.urls")),
+    path("api/", include("interventions.api.urls")),
     path("", include("interventions.urls")),
 ]
 

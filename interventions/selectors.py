@@ -504,6 +504,13 @@ def billing_page(filters: dict, page_number) -> tuple[Page, billing.Totals]:
     return paginator.get_page(page_number), totals
 
 
+def billing_lines_list(filters: dict) -> _LinesOfPage:
+    """The billable lines for `filters`, as a list to paginate (the API's billing rows): counted
+    once, each page's slice read by `billing.billing_lines`."""
+    qs = billing.billable_queryset(**filters)
+    return _LinesOfPage(qs, qs.count())
+
+
 def contract_rates_list() -> QuerySet[ContractRates]:
     return ContractRates.objects.select_related("contract__client")
 

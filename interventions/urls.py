@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import (
+    api_token,
     billing,
     calendar,
     changelog,
@@ -223,6 +224,11 @@ urlpatterns += [
         billing.amendment_request,
         name="interventions-amendment-request",
     ),
+]
+
+# The REST API's token of the user (the API itself: interventions/api/)
+urlpatterns += [
+    path("accounts/api-token/", api_token.api_token, name="interventions-api-token"),
 ]
 
 # Login throttling: the manager unlocks a locked login (interventions/lockouts.py)

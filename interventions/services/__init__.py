@@ -13,6 +13,7 @@ One module per surface, named after what a user does:
 * `amendments`: amending a signed report's billing, signed by the customer;
 * `emails`: the signed report e-mailed, the reminder of unsigned work, sending again (queued
   on commit, sent by a Celery task).
+* `tokens`: a user's token of the REST API.
 
 Callers use the package (`services.report_update(...)`): every public name is re-exported here.
 """
@@ -70,6 +71,7 @@ from .tablet import (
     visit_record,
     visit_update,
 )
+from .tokens import api_token_regenerate
 
 __all__ = [
     "unsigned_reminder_queue",
@@ -81,6 +83,7 @@ __all__ = [
     "ReportChanged",
     "ReportLocked",
     "amendment_request",
+    "api_token_regenerate",
     "amendment_sign",
     "amendment_snapshot",
     "billing_override",

@@ -27,7 +27,9 @@ def admin_kwargs(route: Route) -> dict:
             app_label, model_name = "auth", "user"
         model = apps.get_model(app_label, model_name)
         key = "id" if "id" in route.keywords else "object_id"
-        kwargs[key] = str(model.objects.order_by("pk").values_list("pk", flat=True).first())
+        # DRF's token admin names a token by its user's id (TokenProxy.pk), not by its key.
+        column = "user_id" if model._meta.label == "authtoken.TokenProxy" else "pk"
+        kwargs[key] = str(model.objects.order_by("pk").values_list(column, flat=True).first())
     return kwargs
 
 

@@ -23,6 +23,78 @@ from .routes import all_routes
 #            anonymous tech_a tech_b dispatcher manager superuser
 #  name:     (GET,                                 empty POST)
 MATRIX = {
+    # The REST API (interventions/api/, README « API REST »), here with the session (the
+    # browsable API); `test_api_with_a_token_answers_as_with_the_session` asks again with a
+    # token. Anonymous: 401. An empty POST is a form, not JSON: 415 once the role passes.
+    "api:billing-rows": (
+        "401 403 403 403 200 200",
+        "401 403 403 403 405 405",
+    ),
+    "api:client-detail": (
+        "401 403 403 200 200 200",
+        "401 403 403 405 405 405",
+    ),
+    "api:client-list": (
+        "401 403 403 200 200 200",
+        "401 403 403 415 415 415",
+    ),
+    "api:site-detail": (
+        "401 403 403 200 200 200",
+        "401 403 403 405 405 405",
+    ),
+    "api:site-list": (
+        "401 403 403 200 200 200",
+        "401 403 403 415 415 415",
+    ),
+    "api:contract-detail": (
+        "401 403 403 200 200 200",
+        "401 403 403 405 405 405",
+    ),
+    "api:contract-list": (
+        "401 403 403 200 200 200",
+        "401 403 403 405 405 405",
+    ),
+    "api:docs": (
+        "login 200 200 200 200 200",
+        "405 405 405 405 405 405",
+    ),
+    "api:equipment-detail": (
+        "401 403 403 200 200 200",
+        "401 403 403 405 405 405",
+    ),
+    "api:equipment-list": (
+        "401 403 403 200 200 200",
+        "401 403 403 405 405 405",
+    ),
+    "api:intervention-assignment": (
+        "401 403 403 405 405 405",
+        "401 403 403 415 415 415",
+    ),
+    "api:intervention-detail": (
+        "401 200 404 200 200 200",
+        "401 403 403 405 405 405",
+    ),
+    "api:intervention-list": (
+        "401 200 200 200 200 200",
+        "401 403 403 415 415 415",
+    ),
+    # PATCH only, by the technician the job is assigned to (the tablet's autosave).
+    "api:intervention-report": (
+        "401 405 405 403 403 403",
+        "401 405 405 403 403 403",
+    ),
+    "api:intervention-report-pdf": (
+        "401 200 404 200 200 200",
+        "401 405 405 405 405 405",
+    ),
+    "api:intervention-verification": (
+        "401 200 404 200 200 200",
+        "401 405 405 405 405 405",
+    ),
+    "api:schema": (
+        "401 200 200 200 200 200",
+        "401 405 405 405 405 405",
+    ),
     "favicon": (
         "302 302 302 302 302 302",
         "302 302 302 302 302 302",
@@ -38,6 +110,11 @@ MATRIX = {
     "interventions-amendment-sign": (
         "login 200 404 403 200 200",
         "login 400 404 403 400 400",
+    ),
+    # « Mon jeton d'API »: every logged-in user; POST makes a new token (then the page again).
+    "interventions-api-token": (
+        "login 200 200 200 200 200",
+        "login 302 302 302 302 302",
     ),
     "interventions-assign": (
         "405 405 405 405 405 405",
@@ -520,7 +597,7 @@ def test_every_route_has_its_row():
     assert sorted(set(ADMIN_EXCEPTIONS) - names) == []
 
 
-@pytest.mark.parametrize("prefix", ["interventions", "procedures", "other", "admin"])
+@pytest.mark.parametrize("prefix", ["interventions", "procedures", "api", "other", "admin"])
 def test_authorisation_matrix(world, db, prefix):
     """One test per part of the URL conf (so that a failure names its part), each cell
     compared with its row; every difference is listed at once."""
@@ -546,7 +623,7 @@ def test_authorisation_matrix(world, db, prefix):
 
 
 def _part(name: str) -> str:
-    for prefix in ("admin", "procedures", "interventions"):
+    for prefix in ("admin", "procedures", "interventions", "api"):
         if name.startswith(prefix):
             return prefix
     return "other"
@@ -555,6 +632,29 @@ def _part(name: str) -> str:
 def _fresh(route, user):
     """A logout logs its client out: it gets a client of its own."""
     return user if route.name.endswith("logout") and user is not None else None
+
+
+def test_api_with_a_token_answers_as_with_the_session(world, db):
+    """The API's rows again, each user now calling with their token (Authorization: Token …)
+    and no session: the same cells. Not /api/docs/, a page of the site (session only)."""
+    from rest_framework.authtoken.models import Token
+
+    headers = {
+        role: {"authorization": f"Token {Token.objects.get_or_create(user=user)[0].key}"}
+        for role, user in world.users.items()
+        if user is not None
+    }
+    differences = []
+    for route in all_routes():
+        if not route.name.startswith("api:") or route.name == "api:docs":
+            continue
+        url = route_url(world, route)
+        for method, row in zip(("GET", "POST"), expected(route.name), strict=True):
+            for role, want in zip(ROLES, row.split(), strict=True):
+                got = request_cell(Client(headers=headers.get(role, {})), method, url)
+                if got != want:
+                    differences.append(f"{route.name} {method} as {role}: {got}, expected {want}")
+    assert differences == [], "\n".join(differences)
 
 
 def test_the_matrix_catches_a_role_check_removed(world, db, monkeypatch):

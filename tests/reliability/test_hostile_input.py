@@ -10,6 +10,7 @@ Figures and how to run: docs/reliability.md, « Entrées hostiles (hypothesis) �
 
 import datetime
 import hashlib
+import json
 import os
 from dataclasses import dataclass, field
 
@@ -59,6 +60,7 @@ class Spec:
     # Tables a refusal is meant to write: a failed login is counted (django-axes' lockout).
     refusal_writes: frozenset = frozenset()
     marks: list = field(default_factory=list)
+    json: bool = False  # the REST API: the payload sent as a JSON body
 
 
 def _segment(size: int) -> st.SearchStrategy:
@@ -183,6 +185,103 @@ def _change_log_path(w):
 
 
 SPECS = {
+    # The REST API (interventions/api/): JSON bodies through the pages' forms and services;
+    # its lists' filters as query strings. schemathesis drives every operation too
+    # (tests/interventions/test_api_schemathesis.py).
+    "api:client-list": Spec(
+        "dispatcher",
+        fields=lambda w: {
+            "name": hostile.choices(["Garage Martin"]),
+            "email": hostile.choices(["atelier@example.fr", "pas-un-mail"]),
+            "phone": hostile.choices(["04 78 00 00 00"]),
+            "postal_code": hostile.choices(["69003"]),
+            "city": hostile.choices(["Lyon"]),
+        },
+        json=True,
+    ),
+    "api:site-list": Spec(
+        "dispatcher",
+        fields=lambda w: {
+            "client": hostile.ids([w.client.pk]),
+            "label": hostile.choices(["Atelier"]),
+            "contact_phone": hostile.choices(["06 00 00 00 00"]),
+        },
+        json=True,
+    ),
+    "api:intervention-list": Spec(
+        "dispatcher",
+        fields=lambda w: {
+            "client": hostile.ids([w.client.pk]),
+            "site": hostile.ids([w.site.pk]),
+            "equipment": hostile.ids([w.equipment_a.pk, w.equipment_b.pk]),
+            "object": hostile.choices(["Écran noir"]),
+            "caller_name": hostile.choices(["Mme Roux"]),
+            "channel": hostile.choices(["phone", "email", "planned", "fax"]),
+            "priority": hostile.choices(["1", "2", "3", "9"]),
+            "requested_at": hostile.datetimes_around(timezone.localtime()),
+            "contract": hostile.choices(["none", str(w.contract.pk), ""]),
+        },
+        json=True,
+    ),
+    "api:intervention-report": Spec(
+        "tech_a",
+        "PATCH",
+        fields=lambda w: {
+            "diagnostics": hostile.choices(["Tambour usé."]),
+            "work_done": hostile.choices(["Nettoyage."]),
+            "remarks": hostile.choices([""]),
+            "version": hostile.versions(w.job_open.texts_version),
+        },
+        json=True,
+    ),
+    "api:intervention-assignment": Spec(
+        "dispatcher",
+        fields=lambda w: {
+            "technician": hostile.ids([w.users["tech_a"].pk, w.users["tech_b"].pk]),
+            "scheduled_start": hostile.datetimes_around(timezone.localtime()),
+            "scheduled_end": hostile.datetimes_around(timezone.localtime()),
+            "version": hostile.versions(w.job_new.assignment_version),
+        },
+        json=True,
+    ),
+    "api:contract-list": Spec(
+        "dispatcher",
+        "GET",
+        lambda w: {
+            "client": hostile.ids([w.client.pk]),
+            "kind": hostile.choices(["maintenance", "assistance", "x"]),
+            "active_on": hostile.dates_around(timezone.localdate()),
+            "page": hostile.numbers,
+            "page_size": hostile.numbers,
+        },
+    ),
+    "api:equipment-list": Spec(
+        "dispatcher",
+        "GET",
+        lambda w: {
+            "client": hostile.ids([w.client.pk]),
+            "site": hostile.ids([w.site.pk]),
+            "contract": hostile.ids([w.contract.pk]),
+            "serial_number": hostile.choices(["SN-OF-B"]),
+            "page": hostile.numbers,
+        },
+    ),
+    "api:billing-rows": Spec(
+        "manager",
+        "GET",
+        lambda w: (
+            _period(w)
+            | {
+                "client": hostile.ids([w.client.pk]),
+                "contract": hostile.ids([w.contract.pk]),
+                "status": hostile.choices(["to_bill", "billed", "all", "x"]),
+                "date_basis": hostile.choices(["signed", "billed", "x"]),
+                "page": hostile.numbers,
+                "page_size": hostile.numbers,
+            }
+        ),
+    ),
+    "interventions-api-token": Spec("tech_a", examples=EXAMPLES_WITHOUT_INPUT),
     # Django's own
     "login": Spec(
         "anonymous",
@@ -624,6 +723,17 @@ WITHOUT_INPUT = {
     "procedures-intervention": "a page",
     "procedures-diagnostic": "a page",
     "procedures-diagnostic-runner": "a page fragment",
+    # The REST API's reads: an object by its id, whose hostile forms (not a number, huge, a
+    # float) schemathesis sends (tests/interventions/test_api_schemathesis.py: a JSON 404).
+    "api:client-detail": "one object by its id (hostile ids: schemathesis)",
+    "api:site-detail": "one object by its id (hostile ids: schemathesis)",
+    "api:contract-detail": "one object by its id (hostile ids: schemathesis)",
+    "api:equipment-detail": "one object by its id (hostile ids: schemathesis)",
+    "api:intervention-detail": "one object by its id (hostile ids: schemathesis)",
+    "api:intervention-report-pdf": "a stored file",
+    "api:intervention-verification": "a check of the stored file",
+    "api:schema": "the generated OpenAPI schema (no input)",
+    "api:docs": "a page (Swagger UI, static files)",
 }
 
 
@@ -723,6 +833,9 @@ def _payload(fields: dict) -> st.SearchStrategy:
 
 def send(client, spec: Spec, url: str, data: dict, htmx: bool):
     headers = {"HX-Request": "true"} if htmx else {}
+    if spec.json and spec.method != "GET":
+        body = json.dumps(data)
+        return client.generic(spec.method, url, body, content_type="application/json")
     if spec.method == "GET":
         data = {k: v for k, v in data.items() if isinstance(v, str | list)}
         return client.get(url, data, headers=headers)

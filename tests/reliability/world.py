@@ -12,6 +12,7 @@ from decimal import Decimal
 from axes.models import AccessAttempt, AccessFailureLog
 from django.conf import settings
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from interventions import roles, services
 from interventions.calendar import calendar_feed_regenerate
@@ -80,6 +81,13 @@ class World:
             "interventions-change-log": self.client.pk,
             "interventions-email-resend": self.email.pk,
             "interventions-report-resend": self.job_signed.pk,
+            "api:client-detail": self.client.pk,
+            "api:site-detail": self.site.pk,
+            "api:contract-detail": self.contract.pk,
+            "api:equipment-detail": self.equipment_a.pk,
+            "api:intervention-report-pdf": self.job_signed.pk,
+            "api:intervention-verification": self.job_signed.pk,
+            "api:intervention-assignment": self.job_new.pk,
             "procedures-detail": self.procedure_published.pk,
             "procedures-edit": self.procedure_published.pk,
             "procedures-draft": self.procedure_draft.pk,
@@ -129,6 +137,8 @@ def build_world() -> World:
     dispatcher = UserFactory(username="dispatch", role=roles.DISPATCHER)
     manager = UserFactory(username="boss", role=roles.MANAGER)
     superuser = UserFactory(username="root", is_superuser=True, is_staff=True)
+    # Technician A's token of the REST API: the admin's token pages reach a real one.
+    Token.objects.create(user=tech_a)
     users = {
         "anonymous": None,
         "tech_a": tech_a,
