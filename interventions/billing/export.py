@@ -77,14 +77,14 @@ def export_kinds(*, with_costs: bool = True) -> list[str]:
     return [kind for _header, kind in export_columns(with_costs=with_costs)]
 
 
-def _cents(value: Decimal) -> Decimal:
-    return round_half_up(value, 2)
-
-
 def export_rows(lines: Iterable[BillingLine], *, with_costs: bool = True) -> Iterator[list]:
     """The header, then one typed row per line (str, date, Decimal, int), in the order of
     `export_columns`. Amounts carry two decimals, hours two, km one (rounded half up). In French
-    whatever language is active: a streamed response reads the rows after the view has returned."""
+    whatever language is active: a streamed response reads the rows after the view has returned.
+
+    The amounts are written as `compute_amounts` gives them: each already rounded half up to the
+    cent, and the totals and margin sums of cents (rounding them again, eight times a line, was
+    a tenth of the CSV export's time at 87,700 lines)."""
     with translation.override(EXPORT_LANGUAGE):
         header = export_header(with_costs=with_costs)
         yes, no = _("yes"), _("no")
@@ -110,15 +110,15 @@ def export_rows(lines: Iterable[BillingLine], *, with_costs: bool = True) -> Ite
             yes if line.flags["labour"] else no,
             yes if line.flags["travel"] else no,
             yes if line.flags["parts"] else no,
-            _cents(a.labour),
-            _cents(a.travel),
-            _cents(a.parts),
-            _cents(a.total_excl_vat),
-            _cents(a.vat),
-            _cents(a.total_incl_vat),
+            a.labour,
+            a.travel,
+            a.parts,
+            a.total_excl_vat,
+            a.vat,
+            a.total_incl_vat,
         ]
         if with_costs:
-            row += [_cents(a.cost), _cents(a.margin)]
+            row += [a.cost, a.margin]
         yield row
 
 
