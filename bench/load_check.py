@@ -7,7 +7,10 @@ the database, and nothing more.
 Interventions created: those whose object carries the run's marker, against the successes of
 « intake: save (creates) ». Report saves: the numbered tokens of the run in the « work done »
 of the technicians' jobs (each save appends one), against the successes of « tablet: report
-autosave ». Exit status 1 on any difference.
+autosave ». Then the same against what the virtual users themselves saw succeed
+(`bench/.load_seen.json`, written by the locustfile when locust quits), job by job: locust's
+CSV can miss a request that finished while the run was stopping, the users' record cannot.
+Exit status 1 on any difference with the users' record (with the CSV when there is none).
 """
 
 import csv

@@ -31,7 +31,8 @@ from locust import HttpUser, between, events, task
 STATE = json.loads(Path(__file__).with_name(".load.json").read_text())
 # What each virtual user saw succeed, written when locust quits: `bench/load_check.py` compares
 # it with the database job by job (locust's own CSV can miss a request that finished while the
-# run was stopping).
+# run was stopping). One locust process, as documented: with `--processes` each process would
+# keep its own record.
 SEEN = Path(__file__).with_name(".load_seen.json")
 SAVED: dict[int, int] = {}
 CREATED: list[int] = [0]
