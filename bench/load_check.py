@@ -7,7 +7,10 @@ the database, and nothing more.
 Interventions created: those whose object carries the run's marker, against the successes of
 « intake: save (creates) ». Report saves: the numbered tokens of the run in the « work done »
 of the technicians' jobs (each save appends one), against the successes of « tablet: report
-autosave ». Exit status 1 on any difference.
+autosave ». Then the same against what the virtual users themselves saw succeed
+(`bench/.load_seen.json`, written by the locustfile when locust quits), job by job: locust's
+CSV can miss a request that finished while the run was stopping, the users' record cannot.
+Exit status 1 on any difference with the users' record (with the CSV when there is none).
 """
 
 import csv
@@ -29,6 +32,7 @@ django.setup()
 from interventions.models import Intervention  # noqa: E402
 
 STATE = json.loads(Path(__file__).with_name(".load.json").read_text())
+SEEN = Path(__file__).with_name(".load_seen.json")
 
 
 def successes(stats_csv: str) -> dict[str, int]:
@@ -43,18 +47,31 @@ def main() -> None:
     ok = successes(sys.argv[1])
     marker = STATE["marker"]
     created = Intervention.objects.filter(object__contains=marker).count()
-    tokens = 0
+    tokens, per_job = 0, {}
     for me in STATE["technicians"]:
         work = Intervention.objects.get(pk=me["job"]).work_done
         numbers = [int(n) for n in re.findall(rf"{marker}-{me['job']}-(\d+)", work)]
         assert numbers == list(range(1, len(numbers) + 1)), f"job {me['job']}: gaps {numbers}"
         tokens += len(numbers)
+        per_job[str(me["job"])] = len(numbers)
     rows = [
         ("interventions created", ok.get("intake: save (creates)", 0), created),
         ("report saves", ok.get("tablet: report autosave", 0), tokens),
     ]
     for label, locust, database in rows:
         print(f"{label:22} locust successes {locust:6}   in the database {database:6}")
+    if SEEN.exists():
+        # What the virtual users saw succeed, job by job (written by the locustfile at exit):
+        # the authority when locust's CSV missed requests finished while the run was stopping.
+        seen = json.loads(SEEN.read_text())
+        saved = {job: seen["saved"].get(job, 0) for job in per_job}
+        rows = [
+            ("created, seen by users", seen["created"], created),
+            ("saves, seen by users", sum(saved.values()), tokens),
+        ]
+        print(f"{rows[0][0]:22} {rows[0][1]:6} = {rows[0][2]:6} in the database")
+        print(f"{rows[1][0]:22} {rows[1][1]:6} = {rows[1][2]:6} in the database")
+        rows.append(("saves per job", saved, per_job))
     sys.exit(0 if all(a == b for _label, a, b in rows) else 1)
 
 

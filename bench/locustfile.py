@@ -26,9 +26,28 @@ import random
 import re
 from pathlib import Path
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 
 STATE = json.loads(Path(__file__).with_name(".load.json").read_text())
+# What each virtual user saw succeed, written when locust quits: `bench/load_check.py` compares
+# it with the database job by job (locust's own CSV can miss a request that finished while the
+# run was stopping). One locust process, as documented: with `--processes` each process would
+# keep its own record.
+SEEN = Path(__file__).with_name(".load_seen.json")
+SAVED: dict[int, int] = {}
+CREATED: list[int] = [0]
+
+
+@events.test_start.add_listener
+def _forget(**_kwargs):
+    SEEN.unlink(missing_ok=True)
+
+
+@events.quitting.add_listener
+def _write_seen(**_kwargs):
+    SEEN.write_text(json.dumps({"saved": SAVED, "created": CREATED[0]}))
+
+
 TECHNICIANS = iter(STATE["technicians"])
 DISPATCHERS = iter(STATE["dispatchers"])
 MANAGERS = iter(STATE["managers"])
@@ -77,6 +96,7 @@ class Technician(Office):
             if response.status_code == 200 and response.json().get("saved"):
                 self.version = response.json()["version"]
                 self.saved += 1
+                SAVED[self.job] = self.saved
                 self.text = text
                 response.success()
             else:
@@ -150,6 +170,7 @@ class Dispatcher(Office):
             if response.status_code == 302 and "/interventions/" in response.headers.get(
                 "Location", ""
             ):
+                CREATED[0] += 1
                 response.success()
             else:
                 response.failure(f"{response.status_code}: not created")

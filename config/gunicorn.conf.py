@@ -5,6 +5,11 @@ Workers: 2 × cores + 1, at most 9. A request is mostly CPU here (templates, Wea
 draft PDF: ~40 ms of CPU) with short database waits: one worker per core keeps the cores busy
 while another waits on PostgreSQL; beyond 9 a worker's ~100 MB of memory buys nothing on the
 small machines this runs on. `WEB_CONCURRENCY` sets the number outright.
+
+Sync workers, not gthread: measured with the mixed load of issue 14 (bench/README.md, « Issue
+14, last steps »), 3 processes × 4 threads served no more requests than 5 processes (the work
+is Python holding the GIL, so threads of one process share one core) and, with the default
+2-second keep-alive, dropped connections a client was reusing.
 """
 
 import multiprocessing
@@ -24,3 +29,16 @@ accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 # Behind a load balancer that terminates TLS: trust its X-Forwarded-* headers.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def when_ready(server):
+    """In the master, before the workers are forked: the URLconf, the views and WeasyPrint
+    (which the app imports on first use, `interventions/pdf/__init__.py`) are loaded once and
+    shared by every worker, so no worker's first PDF pays the ~0.65 s import."""
+    if not server.cfg.preload_app:
+        return
+    from django.urls import get_resolver
+
+    import interventions.pdf.render  # noqa: F401
+
+    get_resolver().url_patterns  # noqa: B018

@@ -4,7 +4,8 @@ The services already refuse (`services.ensure_editable`), but raw SQL, a queryse
 or `.delete()`, `Model.save()` and the admin do not call them. So the database itself refuses:
 
 * `interventions_intervention` of a signed or billed report: only `status` (signed ↔ billed,
-  written by `workflow.transition`) and `updated_at` change; the billing columns (`billable_*`,
+  written by `workflow.transition`), `updated_at` and, in the same UPDATE as a status change
+  only, `billed_at` (the billing date that moves with it) change; the billing columns (`billable_*`,
   `billing_overrides`) of a signed one only while an `IntegrityPermit` row names it
   (`services.signed_billing_change`); never deleted.
 * its visits, parts and technician's signature: no insert, update or delete.
@@ -35,7 +36,9 @@ APPEND_ONLY = "intervention events are append-only / historique non modifiable"
 
 LOCKED = "('signed', 'billed')"
 BILLING_COLUMNS = ("billable_travel", "billable_labour", "billable_parts", "billing_overrides")
-MOVING_COLUMNS = ("status", "updated_at")
+MOVING_COLUMNS = ("status", "updated_at", "billed_at")
+# Of the moving columns, those that move only together with the status.
+STATUS_STAMPS = ("billed_at",)
 CHILD_TABLES = (
     "interventions_visit",
     "interventions_partused",
@@ -63,6 +66,11 @@ def postgresql_install() -> list[str]:
     moving = _pg_array(MOVING_COLUMNS + BILLING_COLUMNS)
     billing_new = ", ".join(f"NEW.{c}" for c in BILLING_COLUMNS)
     billing_old = ", ".join(f"OLD.{c}" for c in BILLING_COLUMNS)
+    # Read through to_jsonb: the function is installed by migration 0011, before the columns
+    # existed (a missing key reads NULL on both sides).
+    stamps = " OR ".join(
+        f"(to_jsonb(NEW) -> '{c}') IS DISTINCT FROM (to_jsonb(OLD) -> '{c}')" for c in STATUS_STAMPS
+    )
     statements = [
         f"""
 CREATE OR REPLACE FUNCTION interventions_intervention_frozen() RETURNS trigger
@@ -75,6 +83,7 @@ BEGIN
     IF TG_OP = 'DELETE'
        OR NEW.status NOT IN {LOCKED}
        OR (to_jsonb(NEW) - {moving}::text[]) IS DISTINCT FROM (to_jsonb(OLD) - {moving}::text[])
+       OR (NEW.status = OLD.status AND ({stamps}))
     THEN
         {_raise_pg(FROZEN)}
     END IF;
@@ -179,6 +188,8 @@ def _sqlite_triggers(intervention_columns: list[str]) -> dict[str, str]:
     frozen_columns = [c for c in intervention_columns if c not in MOVING_COLUMNS + BILLING_COLUMNS]
     changed = " OR ".join(f'NEW."{c}" IS NOT OLD."{c}"' for c in frozen_columns)
     billing_changed = " OR ".join(f'NEW."{c}" IS NOT OLD."{c}"' for c in BILLING_COLUMNS)
+    stamps = [c for c in STATUS_STAMPS if c in intervention_columns]
+    stamp_changed = " OR ".join(f'NEW."{c}" IS NOT OLD."{c}"' for c in stamps) or "0"
     triggers = {
         "interventions_intervention_frozen_update": f"""
 CREATE TRIGGER interventions_intervention_frozen_update
@@ -186,6 +197,7 @@ BEFORE UPDATE ON interventions_intervention
 WHEN OLD.status IN {LOCKED} AND {awake} AND (
     NEW.status NOT IN {LOCKED}
     OR {changed}
+    OR (NEW.status IS OLD.status AND ({stamp_changed}))
     OR (({billing_changed}) AND (OLD.status <> 'signed' OR NOT EXISTS (
         SELECT 1 FROM {PERMIT_TABLE} WHERE intervention_id = OLD.id)))
 )

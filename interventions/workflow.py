@@ -11,6 +11,7 @@
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import Intervention, InterventionEvent, Status
@@ -84,11 +85,19 @@ def transition(
         if to in NOTE_REQUIRED and not note.strip():
             raise TransitionError(_("Please give a reason."))
         locked.status = to
-        locked.save(update_fields=["status", "updated_at"])
+        fields = ["status", "updated_at"]
+        at = timezone.now()
+        if to == Status.BILLED or current == Status.BILLED:
+            # The billing date moves with the status, in the same UPDATE (the database refuses
+            # it otherwise), and is the event's time.
+            locked.billed_at = at if to == Status.BILLED else None
+            fields.append("billed_at")
+        locked.save(update_fields=fields)
         InterventionEvent.objects.create(
             intervention=locked,
             kind=InterventionEvent.Kind.STATUS,
             code=InterventionEvent.Code.STATUS,
+            at=at,
             actor=actor,
             from_status=current,
             to_status=to,
@@ -98,4 +107,5 @@ def transition(
     if isinstance(intervention, Intervention):
         intervention.status = locked.status
         intervention.updated_at = locked.updated_at
+        intervention.billed_at = locked.billed_at
     return locked

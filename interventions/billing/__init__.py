@@ -69,9 +69,9 @@ from .lines import (
     BillingLine,
     Totals,
     billable_queryset,
-    billed_at_column,
     billing_lines,
     billing_totals,
+    export_lines,
     unsigned_queryset,
 )
 
@@ -92,9 +92,9 @@ __all__ = [
     "SIGNED_DATE",
     "Totals",
     "billable_queryset",
-    "billed_at_column",
     "billing_totals",
     "billing_lines",
+    "export_lines",
     "compute_amounts",
     "csv_stream",
     "decide",

@@ -5,6 +5,7 @@ cells are typed as text (no quote shown)."""
 import csv
 import datetime
 import itertools
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
@@ -77,14 +78,14 @@ def export_kinds(*, with_costs: bool = True) -> list[str]:
     return [kind for _header, kind in export_columns(with_costs=with_costs)]
 
 
-def _cents(value: Decimal) -> Decimal:
-    return round_half_up(value, 2)
-
-
 def export_rows(lines: Iterable[BillingLine], *, with_costs: bool = True) -> Iterator[list]:
     """The header, then one typed row per line (str, date, Decimal, int), in the order of
     `export_columns`. Amounts carry two decimals, hours two, km one (rounded half up). In French
-    whatever language is active: a streamed response reads the rows after the view has returned."""
+    whatever language is active: a streamed response reads the rows after the view has returned.
+
+    The amounts are written as `compute_amounts` gives them: each already rounded half up to the
+    cent, and the totals and margin sums of cents (rounding them again, eight times a line, was
+    a tenth of the CSV export's time at 87,700 lines)."""
     with translation.override(EXPORT_LANGUAGE):
         header = export_header(with_costs=with_costs)
         yes, no = _("yes"), _("no")
@@ -110,15 +111,15 @@ def export_rows(lines: Iterable[BillingLine], *, with_costs: bool = True) -> Ite
             yes if line.flags["labour"] else no,
             yes if line.flags["travel"] else no,
             yes if line.flags["parts"] else no,
-            _cents(a.labour),
-            _cents(a.travel),
-            _cents(a.parts),
-            _cents(a.total_excl_vat),
-            _cents(a.vat),
-            _cents(a.total_incl_vat),
+            a.labour,
+            a.travel,
+            a.parts,
+            a.total_excl_vat,
+            a.vat,
+            a.total_incl_vat,
         ]
         if with_costs:
-            row += [_cents(a.cost), _cents(a.margin)]
+            row += [a.cost, a.margin]
         yield row
 
 
@@ -225,53 +226,11 @@ def _shown_width(value, kind: str) -> int:
     return max((len(part) for part in str(value).splitlines()), default=0)
 
 
-class _XlsxCells:
-    """Typed, formatted cells (openpyxl's write-only cells, styled before they are written)."""
-
-    def __init__(self, sheet, kinds: list[str]):
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-        from openpyxl.styles import Font
-
-        self.sheet = sheet
-        self.new = WriteOnlyCell
-        self.illegal = ILLEGAL_CHARACTERS_RE
-        self.bold = Font(bold=True)
-        self.formats = [XLSX_NUMBER_FORMATS.get(kind) for kind in kinds]
-
-    def header(self, values: list) -> list:
-        cells = []
-        for value in values:
-            cell = self.new(self.sheet, value=str(value))
-            cell.font = self.bold
-            cells.append(cell)
-        return cells
-
-    def text(self, value: str):
-        # Control characters (a pasted vertical tab) are not allowed in XLSX: left out.
-        value = self.illegal.sub("", value)
-        if not value.startswith(FORMULA_TRIGGERS):
-            return value
-        # A text that starts like a formula is typed as text, never as a formula, and flagged
-        # with Excel's "quote prefix" (it stays text when edited): no quote in the value.
-        cell = self.new(self.sheet)
-        cell.value = value
-        cell.data_type = "s"
-        cell.quotePrefix = True
-        return cell
-
-    def row(self, values: list) -> list:
-        cells = []
-        for value, number_format in zip(values, self.formats, strict=False):
-            if isinstance(value, str):
-                cells.append(self.text(value))
-            elif value is None or number_format is None:
-                cells.append(value)
-            else:
-                cell = self.new(self.sheet, value=value)
-                cell.number_format = number_format
-                cells.append(cell)
-        return cells
+# Characters XLSX cannot hold (a pasted vertical tab): left out, as openpyxl's writer did.
+XLSX_ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
+# xlsxwriter stores a width of `pixels / 7` characters (Calibri 11's digit width): a width
+# given in pixels is stored exactly as the character width computed here.
+XLSX_DIGIT_PIXELS = 7
 
 
 def xlsx_stream(
@@ -285,20 +244,19 @@ def xlsx_stream(
     decimals, text typed as text (no visible quote), header row bold, frozen and filtered,
     column widths fitted to the header and the first `sample` rows.
 
-    openpyxl in write-only mode (rows go to disk, not memory), then the file in chunks. The
-    first row is the header; `kinds` (see `export_columns`) says what each column holds,
-    else it is guessed from the first data row.
+    xlsxwriter in constant-memory mode (each row goes to a temporary file once the next one
+    starts), then the file in chunks. The first row is the header; `kinds` (see
+    `export_columns`) says what each column holds, else it is guessed from the first data row.
+    (Until issue 14, openpyxl's write-only mode: same cells, 2.5 times slower at 87,700 lines.)
     """
-    # Imported here: openpyxl is a heavy import and only the XLSX export needs it.
-    from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
+    # Imported here: only the XLSX export needs it.
+    import xlsxwriter
 
     rows = iter(rows)
     header = next(rows, None)
     if header is None:
         header = []
-    # The first rows are read ahead to fit the columns: write-only sheets write the column
-    # widths before the first row, and the rows after them are streamed.
+    # The first rows are read ahead to fit the columns; the rows after them are streamed.
     head = list(itertools.islice(rows, sample))
     if kinds is None:
         kinds = [
@@ -307,25 +265,63 @@ def xlsx_stream(
         ]
     kinds = list(kinds) + [TEXT] * (len(header) - len(kinds))
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
-    for index, (label, kind) in enumerate(zip(header, kinds, strict=False), start=1):
-        widest = max(
-            [len(str(label)) + 3]  # the filter button sits on the header
-            + [_shown_width(row[index - 1], kind) for row in head if len(row) >= index]
-        )
-        sheet.column_dimensions[get_column_letter(index)].width = min(widest + 2, XLSX_WIDTH_CAP)
-    sheet.freeze_panes = "A2"
-    cells = _XlsxCells(sheet, kinds)
-    sheet.append(cells.header(header))
-    count = 1
-    for row in itertools.chain(head, rows):
-        sheet.append(cells.row(row))
-        count += 1
-    if header:
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count}"
     with tempfile.TemporaryFile() as handle:
-        workbook.save(handle)
+        workbook = xlsxwriter.Workbook(
+            handle,
+            {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False},
+        )
+        sheet = workbook.add_worksheet(title[:31])
+        bold = workbook.add_format({"bold": True})
+        quoted = workbook.add_format({"quote_prefix": True})
+        formats = [
+            workbook.add_format({"num_format": XLSX_NUMBER_FORMATS[kind]})
+            if kind in XLSX_NUMBER_FORMATS
+            else None
+            for kind in kinds
+        ]
+        for index, (label, kind) in enumerate(zip(header, kinds, strict=False)):
+            widest = max(
+                [len(str(label)) + 3]  # the filter button sits on the header
+                + [_shown_width(row[index], kind) for row in head if len(row) > index]
+            )
+            width = min(widest + 2, XLSX_WIDTH_CAP)
+            sheet.set_column_pixels(index, index, width * XLSX_DIGIT_PIXELS)
+        sheet.freeze_panes(1, 0)
+        for col, label in enumerate(header):
+            sheet.write_string(0, col, str(label), bold)
+
+        write_string, write_number = sheet.write_string, sheet.write_number
+        write_datetime, write_boolean = sheet.write_datetime, sheet.write_boolean
+        illegal, triggers = XLSX_ILLEGAL.sub, FORMULA_TRIGGERS
+        number_types = (Decimal, int, float)
+        r = 0
+        for r, row in enumerate(itertools.chain(head, rows), start=1):  # noqa: B007
+            for col, value in enumerate(row):
+                if value is None or value == "":
+                    continue  # an empty cell, not an empty string
+                kind = type(value)
+                if kind is str or isinstance(value, str):
+                    value = str(value)
+                    if not value.isprintable():  # rare: the regex only then
+                        value = illegal("", value)
+                    # A text that starts like a formula is a string cell (never a formula),
+                    # flagged with Excel's "quote prefix" (it stays text when edited): no
+                    # quote in the value.
+                    if value.startswith(triggers):
+                        write_string(r, col, value, quoted)
+                    else:
+                        write_string(r, col, value)
+                elif kind is bool:
+                    write_boolean(r, col, value)
+                elif isinstance(value, number_types):
+                    write_number(r, col, value, formats[col] if col < len(formats) else None)
+                elif isinstance(value, datetime.date):
+                    write_datetime(r, col, value, formats[col] if col < len(formats) else None)
+                else:
+                    write_string(r, col, illegal("", str(value)))
+        if header:
+            sheet.autofilter(0, 0, r, len(header) - 1)
+        workbook.close()
         handle.seek(0)
         while chunk := handle.read(64 * 1024):
             yield chunk

@@ -13,8 +13,9 @@ What stays true of the real thing:
   WeasyPrint rendering (seconds each, hours for 100,000 jobs);
 - the freeze triggers (`integrity.py`) stay installed: a job to be signed is inserted as
   « awaiting signature », its visits, parts and report rows are inserted, then one UPDATE per
-  batch moves it to signed or billed (the triggers allow leaving an unlocked status). Events are
-  insert-only, as the append-only trigger wants.
+  batch moves it to signed or billed, a billed one with its billing date read from its events
+  (the triggers allow leaving an unlocked status). Events are insert-only, as the append-only
+  trigger wants.
 
 Everything it creates is marked: client numbers start with `LD-`, users with `ld-`, parts with
 `LD-`. `existing_real_data()` is how the command refuses a database holding other data.
@@ -35,6 +36,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone, translation
 
 from clients.models import Client, Contract, Equipment, Site, client_search_text, site_search_text
@@ -694,10 +696,13 @@ class _Loader:
         PartUsed.objects.bulk_create(all_parts)
         SignedReport.objects.bulk_create(reports)
         ReportFigures.objects.bulk_create(figures)
+        _events_insert(events)
         for status, pks in to_lock.items():
             if pks:
-                Intervention.objects.filter(pk__in=pks).update(status=status)
-        _events_insert(events)
+                # Billed: the billing date is the billed status event's time, set in the same
+                # UPDATE as the status (the freeze triggers refuse it afterwards).
+                stamp = {"billed_at": _billed_at()} if status == Status.BILLED else {}
+                Intervention.objects.filter(pk__in=pks).update(status=status, **stamp)
         self.counts["interventions"] += len(rows)
         self.counts["visits"] += len(all_visits)
         self.counts["parts"] += len(all_parts)
@@ -865,6 +870,20 @@ class _Loader:
             add(Kind.BILLING, Code.BILLED, billed, self.dispatcher, data={})
             status(Status.SIGNED, Status.BILLED, billed, self.dispatcher)
         return events
+
+
+def _billed_at() -> Subquery:
+    """The time of an intervention's latest status event to `billed` (as `workflow.transition`
+    stores it in `Intervention.billed_at`)."""
+    return Subquery(
+        InterventionEvent.objects.filter(
+            intervention=OuterRef("pk"),
+            kind=InterventionEvent.Kind.STATUS,
+            to_status=Status.BILLED,
+        )
+        .order_by("-at", "-pk")
+        .values("at")[:1]
+    )
 
 
 def load(

@@ -28,12 +28,39 @@ Modules: `render` (the entry point), `context` (what the template prints, page-o
 `fonts` (which characters print), `fingerprint`, `resources` (stylesheets, fonts, fetcher).
 """
 
-from ..images import prepare_signatures
-from .context import Shares, report_context, split_text, verify_url
-from .fingerprint import canonical_json, content_fingerprint, frozen_copy
-from .fonts import FONT_STACK, printable_snapshot, printable_text
-from .render import PDF_VARIANT, render_report_pdf
-from .resources import BASE_CSS, REPORT_CSS, LocalOnlyFetcher
+import importlib
+
+# Imported on first use (PEP 562): WeasyPrint and its Pango libraries take ~0.65 s to load, which
+# every process importing the services paid — a management command such as the billing export
+# never renders a PDF (bench/README.md, issue 14). gunicorn's master still loads it once
+# (`preload_app`) through the views.
+_SOURCES = {
+    "prepare_signatures": "..images",
+    "Shares": ".context",
+    "report_context": ".context",
+    "split_text": ".context",
+    "verify_url": ".context",
+    "canonical_json": ".fingerprint",
+    "content_fingerprint": ".fingerprint",
+    "frozen_copy": ".fingerprint",
+    "FONT_STACK": ".fonts",
+    "printable_snapshot": ".fonts",
+    "printable_text": ".fonts",
+    "PDF_VARIANT": ".render",
+    "render_report_pdf": ".render",
+    "BASE_CSS": ".resources",
+    "REPORT_CSS": ".resources",
+    "LocalOnlyFetcher": ".resources",
+}
+
+
+def __getattr__(name: str):
+    if name not in _SOURCES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_SOURCES[name], __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "BASE_CSS",

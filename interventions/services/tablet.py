@@ -78,7 +78,13 @@ def report_update(
         locked.texts_version += 1
         locked.texts_edited_by = actor
         locked.texts_edited_at = now
-        locked.full_clean()
+        # Only the texts change: they are validated, not the whole row again (its references,
+        # numbering and constraints, 17 of an autosave's 28 queries, unchanged since the write
+        # that validated them; the texts take part in none of them). Autosave is the tablet's
+        # most frequent request (bench/README.md, issue 14, mixed load).
+        locked.clean_fields(
+            exclude=[f.name for f in Intervention._meta.fields if f.name not in changed]
+        )
         locked.save(
             update_fields=[
                 *changed,

@@ -97,7 +97,7 @@ def billing_export(request, fmt: str):
     _form, filters, _query = _billing_filters(request)
     with_costs = request.user.has_perm("interventions.view_costs")
     rows = billing.export_rows(
-        billing.billing_lines(billing.billable_queryset(**filters)), with_costs=with_costs
+        billing.export_lines(billing.billable_queryset(**filters)), with_costs=with_costs
     )
     name = f"facturation-{filters['date_from']}-{filters['date_to']}"
     if fmt == "xlsx":

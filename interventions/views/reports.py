@@ -4,10 +4,9 @@ public verification page (the QR code of the printed report leads there)."""
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 
-from .. import roles, selectors
+from .. import pdf, roles, selectors
 from ..billing import flag_label
 from ..language import public_language
-from ..pdf import render_report_pdf
 from ..roles import role_required
 from ..snapshot import report_snapshot
 from ..verification import versions_check
@@ -44,7 +43,7 @@ def report_preview(request, pk: int):
     intervention = selectors.get_intervention_for(request.user, pk)
     if selectors.has_signed_report(intervention):
         return redirect("interventions-report-pdf", pk=intervention.pk)
-    data = render_report_pdf(report_snapshot(intervention), draft=True)
+    data = pdf.render_report_pdf(report_snapshot(intervention), draft=True)
     return pdf_response(data, f"brouillon-{intervention.number}.pdf")
 
 

@@ -91,7 +91,7 @@ def test_sample_clients_file_errors_in_french_per_row_and_column(db):
         fr("Ligne 6, colonne « Code postal » : 5 chiffres attendus"),
         fr("Ligne 7, colonne « Nom » : Cette valeur est obligatoire."),
         fr("Ligne 8, colonne « Téléphone » : numéro de téléphone invalide"),
-        fr("Ligne 8, colonne « E-mail » : Saisissez une adresse de courriel valide."),
+        fr("Ligne 8, colonne « E-mail » : Saisissez une adresse e-mail valide."),
     ]
     assert (report.created, report.invalid) == (4, 3)
 
@@ -355,7 +355,7 @@ def test_dolibarr_sample(db):
     assert report.ignored_columns == ["Id tiers", "Pays", "Nature du tiers"]
     assert report.errors == [
         fr("Ligne 5, colonne « Code postal » : 5 chiffres attendus"),
-        fr("Ligne 6, colonne « Email » : Saisissez une adresse de courriel valide."),
+        fr("Ligne 6, colonne « Email » : Saisissez une adresse e-mail valide."),
     ]
     good = b"\r\n".join(content.split(b"\r\n")[:4])
     _preview_and_confirm(good, fmt="dolibarr")

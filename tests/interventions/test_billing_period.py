@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from interventions import billing, services
-from interventions.models import InterventionEvent, SignedReport, Status
+from interventions.models import Intervention, InterventionEvent, SignedReport, Status
 
 from .billing_helpers import signed_intervention
 from .integrity_helpers import triggers_off
@@ -54,6 +54,7 @@ def period(technician, manager):
         InterventionEvent.objects.filter(
             intervention=billed_long_ago, to_status=Status.BILLED
         ).update(at=past)
+        Intervention.objects.filter(pk=billed_long_ago.pk).update(billed_at=past)
     return {
         "signed_long_ago": signed_long_ago,
         "to_bill": to_bill,
@@ -153,6 +154,7 @@ def test_interventions_billed_again_are_dated_by_their_last_billing(
     )
     with triggers_off():
         InterventionEvent.objects.filter(intervention=job, to_status=Status.BILLED).update(at=past)
+        Intervention.objects.filter(pk=job.pk).update(billed_at=past)
     services.intervention_unbill(intervention=job, actor=admin_user, reason="Avoir émis")
     week = _week()
     # Back to "signed": not billed any more, to bill again.

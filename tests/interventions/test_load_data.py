@@ -69,6 +69,15 @@ def test_dates_relative_to_today_and_numbering(loaded):
     )
     billed = Intervention.objects.filter(status=Status.BILLED)
     assert max(now - i.requested_at for i in billed) > datetime.timedelta(days=365)
+    # The billing date is stored as workflow.transition stores it: the billed event's time.
+    billed_events = dict(
+        InterventionEvent.objects.filter(kind="status", to_status=Status.BILLED).values_list(
+            "intervention_id", "at"
+        )
+    )
+    assert billed.exists()
+    assert {i.pk: i.billed_at for i in billed} == {i.pk: billed_events[i.pk] for i in billed}
+    assert not Intervention.objects.exclude(status=Status.BILLED).filter(billed_at__isnull=False)
     for counter in InterventionCounter.objects.all():
         numbers = Intervention.objects.filter(year=counter.year)
         assert numbers.count() == counter.last_number

@@ -52,7 +52,7 @@ class Command(BaseCommand):
             qs = billing.billable_queryset(
                 date_from=date_from, date_to=date_to, statuses=statuses, date_basis=basis
             )
-            rows = billing.export_rows(billing.billing_lines(qs), with_costs=with_costs)
+            rows = billing.export_rows(billing.export_lines(qs), with_costs=with_costs)
             kinds = billing.export_kinds(with_costs=with_costs)
             if options["format"] == "xlsx":
                 writer = functools.partial(billing.xlsx_stream, kinds=kinds)
