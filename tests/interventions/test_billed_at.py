@@ -1,7 +1,7 @@
 """The billing date is stored on the intervention (`Intervention.billed_at`, issue 14): the time
 of its latest status event to « billed », written with the status by `workflow.transition`,
 cleared when an administrator takes the billing back, backfilled from the events by migration
-0022, and moved by nobody else (the database refuses it)."""
+0024, and moved by nobody else (the database refuses it)."""
 
 import datetime
 import importlib
@@ -18,7 +18,7 @@ from interventions.models import Intervention, InterventionEvent, Status
 from .billing_helpers import signed_intervention
 from .integrity_helpers import triggers_off
 
-migration = importlib.import_module("interventions.migrations.0022_intervention_billed_at")
+migration = importlib.import_module("interventions.migrations.0024_intervention_billed_at")
 
 FROZEN = "rapport signé figé"
 
