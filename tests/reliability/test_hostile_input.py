@@ -564,6 +564,8 @@ WITHOUT_INPUT = {
     "admin:*": "Django's admin: its forms are Django's, reached by the superuser only",
     "logout": "no field (Django's LogoutView)",
     "favicon": "a redirect to a static file",
+    "tablet-manifest": "a static description of the tablet app",
+    "tablet-service-worker": "a static script",
     "home": "a redirect by role",
     "interventions-detail": "a page",
     "interventions-mine": "a page",
