@@ -219,6 +219,14 @@ def _amendment_signed(event, data, people) -> tuple[str, bool]:
     }, False
 
 
+def _offline_signature_refused(event, data, people) -> tuple[str, bool]:
+    who = _("the customer") if data.get("who") == "customer" else _("the technician")
+    return _(
+        "signature by %(who)s made offline refused: the report was changed by %(name)s since; "
+        "the customer must read it again and sign again"
+    ) % {"who": who, "name": data.get("by") or "—"}, False
+
+
 def _quoted(text) -> str:
     return _("“%(text)s”") % {"text": text} if text else "—"
 
@@ -284,6 +292,7 @@ MESSAGES: dict[str, Callable[[InterventionEvent, dict, _People], tuple[str, bool
     Code.PART_REMOVED: _part_removed,
     Code.REPORT_TEXT: _report_text,
     Code.PART_ADDED: _part_added,
+    Code.OFFLINE_SIGNATURE_REFUSED: _offline_signature_refused,
 }
 
 
