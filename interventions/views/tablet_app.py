@@ -37,6 +37,7 @@ APP_SHELL_STATIC = (
     "js/offline-store.js",
     "js/offline-queue.js",
     "js/offline-sign.js",
+    "js/offline-work.js",
     "icons/app-192.png",
     "icons/app-512.png",
     "favicon.svg",

@@ -221,8 +221,11 @@
     });
   }
 
+  // Nothing waits and the network is there: a form may go as before. Not before the queue
+  // was read from IndexedDB (an older action may wait there).
+  var loaded = false;
   function idle() {
-    return navigator.onLine && !entries.length && !flushing;
+    return loaded && navigator.onLine && !entries.length && !flushing && !stopped;
   }
 
   function signatureEmpty(form) {
@@ -661,6 +664,7 @@
 
   document.addEventListener("offline:queued", function (event) { showWaiting(event.detail, true); });
   document.addEventListener("offline:synced", function () {
+    prefetchLater();
     // Everything is on the server: show the page as the server has it now, unless the user is
     // typing.
     var active = document.activeElement;
@@ -699,11 +703,42 @@
     });
   });
 
-  if ("serviceWorker" in navigator && root.dataset.serviceWorker) {
-    navigator.serviceWorker.register(root.dataset.serviceWorker, { scope: "/" }).catch(function () { return null; });
+  // The service worker keeps the pages and data of the technician's jobs for the next days;
+  // asked again at most every PREFETCH_MS while online.
+  var PREFETCH_MS = 5 * 60 * 1000;
+  function prefetch(force) {
+    if (!navigator.onLine || !navigator.serviceWorker) return Promise.resolve();
+    return store.meta("prefetchedAt:" + user).then(function (at) {
+      if (!force && at && Date.now() - at < PREFETCH_MS) return null;
+      return navigator.serviceWorker.ready.then(function (registration) {
+        if (!registration.active) return null;
+        registration.active.postMessage({ type: "prefetch" });
+        return null;
+      });
+    });
   }
+  if ("serviceWorker" in navigator && root.dataset.serviceWorker) {
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      var data = event.data || {};
+      if (data.type === "prefetched") {
+        root.dataset.prefetched = data.ok ? "yes" : "failed";
+        if (data.ok) {
+          store.setMeta("prefetchedAt:" + user, Date.now());
+          if (!entries.length) store.setMeta("lastSync:" + user, Date.now()).then(showLastSync);
+        }
+        document.dispatchEvent(new CustomEvent("offline:prefetched", { detail: data }));
+      }
+    });
+    navigator.serviceWorker.register(root.dataset.serviceWorker, { scope: "/" }).then(function () {
+      return prefetch(false);
+    }).catch(function () { return null; });
+    window.addEventListener("online", function () { prefetch(false); });
+  }
+  window.OfflineQueue.prefetch = prefetch;
+  function prefetchLater() { if (window.OfflineQueue.prefetch) window.OfflineQueue.prefetch(true); }
 
   reload().then(function () {
+    loaded = true;
     entries.forEach(function (entry) { if (entry.page === location.pathname || entry.intervention) showWaiting(entry, false); });
     restoreFix();
     showLastSync();

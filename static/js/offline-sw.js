@@ -152,8 +152,51 @@ self.addEventListener("fetch", function (event) {
   }
 });
 
+// Keeps the bundle and every page of the technician's jobs for the next days (asked by the
+// pages while online, at most every few minutes: static/js/offline-queue.js).
+function keepPage(path) {
+  var url = new URL(path, self.location.origin);
+  return fetch(url.href, { credentials: "same-origin", cache: "no-store" }).then(function (response) {
+    if (!response.ok || response.redirected) return null;
+    return stamped(response).then(function (copy) {
+      return caches.open(PAGES_CACHE).then(function (cache) { return cache.put(cacheKey(url), copy); });
+    });
+  }).catch(function () { return null; });
+}
+
+function prefetch() {
+  if (!CONFIG.bundle) return keepPage(CONFIG.mine).then(function () { return { jobs: 0 }; });
+  var bundleUrl = new URL(CONFIG.bundle, self.location.origin);
+  return fetch(bundleUrl.href, { credentials: "same-origin", cache: "no-store", headers: { "Accept": "application/json" } })
+    .then(function (response) {
+      if (!response.ok || response.redirected) throw new Error("bundle " + response.status);
+      return stamped(response).then(function (copy) {
+        return caches.open(PAGES_CACHE).then(function (cache) { return cache.put(cacheKey(bundleUrl), copy); });
+      }).then(function () { return response.json(); });
+    })
+    .then(function (bundle) {
+      var pages = [CONFIG.mine];
+      (bundle.interventions || []).forEach(function (job) {
+        var urls = job.urls || {};
+        ["work", "sign", "procedures"].forEach(function (name) { if (urls[name]) pages.push(urls[name]); });
+      });
+      // One after the other: the server is a small one and the tablet may be on 3G.
+      return pages.reduce(function (chain, page) {
+        return chain.then(function () { return keepPage(page); });
+      }, Promise.resolve()).then(function () { return { jobs: (bundle.interventions || []).length }; });
+    });
+}
+
 self.addEventListener("message", function (event) {
   var data = event.data || {};
+  if (data.type === "prefetch") {
+    var source = event.source;
+    event.waitUntil(prefetch().then(function (result) {
+      if (source) source.postMessage({ type: "prefetched", ok: true, jobs: result.jobs });
+    }, function () {
+      if (source) source.postMessage({ type: "prefetched", ok: false });
+    }));
+  }
   if (data.type === "forget") {
     // Logging out of a shared tablet: the next technician must not read these pages.
     event.waitUntil(caches.delete(PAGES_CACHE));
