@@ -220,11 +220,15 @@ def _amendment_signed(event, data, people) -> tuple[str, bool]:
 
 
 def _offline_signature_refused(event, data, people) -> tuple[str, bool]:
-    who = _("the customer") if data.get("who") == "customer" else _("the technician")
-    return _(
-        "signature by %(who)s made offline refused: the report was changed by %(name)s since; "
-        "the customer must read it again and sign again"
-    ) % {"who": who, "name": data.get("by") or "—"}, False
+    if data.get("who") == "customer":
+        text = _(
+            "the customer's signature made offline was refused: %(name)s changed the report since"
+        )
+    else:
+        text = _(
+            "the technician's signature made offline was refused: %(name)s changed the report since"
+        )
+    return text % {"name": data.get("by") or "—"}, False
 
 
 def _quoted(text) -> str:
