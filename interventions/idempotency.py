@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from . import roles as role_names
 from .models import ReplayedAction
 
-KEY_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]{7,63}$")
+KEY_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{7,63}")
 
 
 def is_replay(request) -> bool:
@@ -156,7 +156,7 @@ def replayable(json_view, *roles: str):
                 return view(request, *args, **kwargs)
             if not request.user.is_authenticated:
                 return login_required_json(request) if replay else view(request, *args, **kwargs)
-            if not KEY_RE.match(key):
+            if not KEY_RE.fullmatch(key):
                 return json_errors(
                     {
                         "__all__": [
@@ -191,6 +191,8 @@ def created_id(request, kind: str) -> int | None:
     key = (request.POST.get("created_by_key") or "").strip()
     if not key:
         return None
+    if not KEY_RE.fullmatch(key):
+        raise Http404
     created = (
         ReplayedAction.objects.filter(user=request.user, key=key)
         .values_list("created_ids", flat=True)

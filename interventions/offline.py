@@ -173,11 +173,15 @@ def parse_device_time(value: str | None) -> datetime.datetime | None:
         parsed = parse_datetime(value)
     except ValueError:
         parsed = None
-    if parsed is None or timezone.is_naive(parsed):
-        raise ValidationError(
-            _("The time of the tablet is unreadable (expected ISO 8601 with its offset).")
-        )
-    return parsed
+    try:
+        # Years 1 and 9999 with an offset fall outside what a datetime holds in UTC.
+        if parsed is not None and timezone.is_aware(parsed):
+            return parsed.astimezone(datetime.UTC)
+    except OverflowError:
+        pass
+    raise ValidationError(
+        _("The time of the tablet is unreadable (expected ISO 8601 with its offset).")
+    )
 
 
 def check_device_time(

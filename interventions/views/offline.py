@@ -5,12 +5,14 @@ from django.http import JsonResponse
 from django.middleware.csrf import get_token
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 from .. import offline, roles
 from ..idempotency import json_error, login_required_json
 from ..roles import role_required
 
 
+@require_GET
 @never_cache
 def offline_bundle(request):
     if not request.user.is_authenticated and request.headers.get("X-Offline-Replay") == "1":
@@ -25,6 +27,7 @@ def _offline_bundle(request):
     return JsonResponse(bundle)
 
 
+@require_GET
 @never_cache
 def offline_csrf(request):
     """A token valid with the browser's CSRF cookie now (login rotates it: the token of a page

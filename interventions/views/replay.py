@@ -9,6 +9,7 @@ decorator).
 """
 
 import json
+import re
 
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -254,8 +255,8 @@ def reopen(request, pk: int):
 def _offline_signature_fields(request):
     """(summary fingerprint, device time) of an offline signature; French errors if absent."""
     errors = {}
-    fingerprint = (request.POST.get("summary_fingerprint") or "").strip()
-    if len(fingerprint) != 64:
+    fingerprint = (request.POST.get("summary_fingerprint") or "").strip().lower()
+    if not re.fullmatch(r"[0-9a-f]{64}", fingerprint):
         errors["summary_fingerprint"] = [
             _("The summary shown to the signatory is missing: sign again on the tablet.")
         ]

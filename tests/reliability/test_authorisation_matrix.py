@@ -141,6 +141,15 @@ MATRIX = {
         "405 405 405 405 405 405",
         "login 403 403 403 404 404",
     ),
+    # The tablet's offline bundle and a fresh CSRF token: technicians only (their own jobs).
+    "interventions-offline": (
+        "login 200 200 403 403 403",
+        "405 405 405 405 405 405",
+    ),
+    "interventions-offline-csrf": (
+        "401 200 200 403 403 403",
+        "405 405 405 405 405 405",
+    ),
     "interventions-mine": (
         "login 200 200 403 403 403",
         "login 200 200 403 403 403",
