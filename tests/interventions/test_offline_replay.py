@@ -431,3 +431,21 @@ def test_the_csrf_endpoint_asks_to_log_in_when_the_session_is_gone(client):
     response = client.get(reverse("interventions-offline-csrf"))
     assert response.status_code == 401
     assert response.json()["login_required"] is True
+
+
+def test_the_purge_command_deletes_only_the_expired_keys(technician, settings):
+    from django.core.management import call_command
+
+    settings.OFFLINE_KEY_DAYS = 30
+    ages = {"old": 31, "young": 2}
+    for name, days in ages.items():
+        ReplayedAction.objects.create(
+            user=technician,
+            key=f"key-{name}-0000",
+            method="POST",
+            path="/x/",
+            status=200,
+            created_at=timezone.now() - datetime.timedelta(days=days),
+        )
+    call_command("offline_purge_keys")
+    assert list(ReplayedAction.objects.values_list("key", flat=True)) == ["key-young-0000"]
