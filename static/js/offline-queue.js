@@ -207,6 +207,13 @@
     var fields = Object.keys(texts).map(function (name) { return [name, texts[name]]; });
     fields.push(["version", String(version)]);
     fields.push(["page", page]);
+    var same = entries.filter(function (e) { return e.kind === "texts" && e.url === url; }).pop();
+    var textsOf = function (entry) {
+      return JSON.stringify(entry.fields.filter(function (f) { return f[0] !== "version" && f[0] !== "page"; }));
+    };
+    var fresh = { fields: fields };
+    // Already waiting, word for word: nothing to add.
+    if (same && !same.sending && textsOf(same) === textsOf(fresh)) return Promise.resolve(same);
     var last = entries[entries.length - 1];
     if (last && last.kind === "texts" && last.url === url && last.state === "pending" && !last.sending) {
       last.fields = fields;

@@ -58,3 +58,22 @@ def queued(page) -> list[dict]:
         """() => OfflineStore.all().then(all => all.map(e => ({
             kind: e.kind, url: e.url, key: e.key, state: e.state, createdAt: e.createdAt})))"""
     )
+
+
+def wait_until_sent(page, timeout=60_000):
+    """The queue is empty and the indicator says « En ligne »; else fails with what the server
+    answered to the action the queue stopped on."""
+    try:
+        page.wait_for_function(
+            """() => ['online', 'error', 'conflict', 'auth'].includes(
+                document.getElementById('offline-indicator').dataset.state)""",
+            timeout=timeout,
+        )
+    finally:
+        state = page.get_by_test_id("offline-indicator").get_attribute("data-state")
+    if state != "online":
+        stuck = page.evaluate(
+            """() => OfflineStore.all().then(all => all.filter(e => e.answer).map(e => ({
+                kind: e.kind, url: e.url, status: e.status, answer: e.answer})))"""
+        )
+        raise AssertionError(f"the queue stopped ({state}): {stuck}")
