@@ -449,3 +449,49 @@ def test_the_purge_command_deletes_only_the_expired_keys(technician, settings):
         )
     call_command("offline_purge_keys")
     assert list(ReplayedAction.objects.values_list("key", flat=True)) == ["key-young-0000"]
+
+
+def test_a_visit_corrected_offline_on_an_old_version_is_a_conflict(tablet, job, dispatcher):
+    arrived = timezone.now().replace(microsecond=0) - datetime.timedelta(hours=2)
+    key = str(uuid.uuid4())
+    replay(tablet, url("interventions-work-arrive", job), key=key, device_time=arrived)
+    visit = Visit.objects.get()
+    services.visit_update(
+        visit=visit,
+        actor=dispatcher,
+        arrived_at=arrived - datetime.timedelta(minutes=10),
+        left_at=arrived + datetime.timedelta(minutes=30),
+        travel_km=5,
+        travel_minutes=10,
+        version=0,
+    )
+    local_arrival = timezone.localtime(arrived)
+    response = replay(
+        tablet,
+        url("interventions-work-visit", job, 0),
+        {
+            "created_by_key": key,
+            "arrived_at": local_arrival.strftime("%Y-%m-%dT%H:%M"),
+            "left_at": (local_arrival + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+            "travel_km": "8",
+            "travel_minutes": "15",
+            "version": "0",
+        },
+    )
+    assert response.status_code == 409
+    conflict = response.json()["conflict"]
+    assert conflict["field"] == "visit"
+    assert conflict["yours"]["travel_km"] == "8"
+    assert conflict["version"] == 1
+    visit.refresh_from_db()
+    assert visit.travel_km == 5
+
+
+def test_another_request_replayed_once_gives_the_new_number(tablet, job):
+    key = str(uuid.uuid4())
+    data = {"object": "Le modem de l’accueil"}
+    first = replay(tablet, url("interventions-work-other-request", job), data, key=key)
+    again = replay(tablet, url("interventions-work-other-request", job), data, key=key)
+    assert first.status_code == 200
+    assert again.json()["child_number"] == first.json()["child_number"]
+    assert job.children.count() == 1
