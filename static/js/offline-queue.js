@@ -713,13 +713,15 @@
   // The service worker keeps the pages and data of the technician's jobs for the next days;
   // asked again at most every PREFETCH_MS while online.
   var PREFETCH_MS = 5 * 60 * 1000;
+  var PREFETCH_DELAY_MS = 1500;
   function prefetch(force) {
     if (!navigator.onLine || !navigator.serviceWorker) return Promise.resolve();
     return store.meta("prefetchedAt:" + user).then(function (at) {
       if (!force && at && Date.now() - at < PREFETCH_MS) return null;
       return navigator.serviceWorker.ready.then(function (registration) {
         if (!registration.active) return null;
-        registration.active.postMessage({ type: "prefetch" });
+        // Once the page is loaded and the technician had a moment: the page first.
+        setTimeout(function () { registration.active.postMessage({ type: "prefetch" }); }, PREFETCH_DELAY_MS);
         return null;
       });
     });

@@ -11,15 +11,29 @@
 (function () {
   "use strict";
 
-  var panel = document.querySelector("[data-offline-sign]");
+  var template = document.getElementById("offline-sign-template");
   var queue = window.OfflineQueue;
-  if (!panel || !queue) return;
-  var job = parseInt(panel.dataset.job, 10);
+  if (!template || !queue) return;
+  var job = parseInt(template.dataset.job, 10);
   var indicator = document.getElementById("offline-indicator");
   var onlineOnly = document.querySelector("[data-offline-online-only]");
   var isSignPage = !!onlineOnly;
-  var technicianForm = panel.querySelector("[data-offline-sign-form=technician]");
-  var customerForm = panel.querySelector("[data-offline-sign-form=customer]");
+  // The panel enters the page only when it is needed (no second signature form otherwise).
+  var panel = null;
+  var technicianForm = null;
+  var customerForm = null;
+
+  function ensurePanel() {
+    if (panel) return;
+    template.parentNode.insertBefore(template.content.cloneNode(true), template.nextSibling);
+    panel = document.getElementById("offline-sign");
+    technicianForm = panel.querySelector("[data-offline-sign-form=technician]");
+    customerForm = panel.querySelector("[data-offline-sign-form=customer]");
+    technicianForm.offlineExtraFields = signatureFields;
+    customerForm.offlineExtraFields = signatureFields;
+    panel.hidden = false;
+    if (window.SignatureField) panel.querySelectorAll("[data-signature-field]").forEach(window.SignatureField.setup);
+  }
   var current = null; // {summary, json, fingerprint}
   var wanted = false; // the technician went to the signatures offline
 
@@ -221,8 +235,6 @@
       ];
     });
   }
-  technicianForm.offlineExtraFields = signatureFields;
-  customerForm.offlineExtraFields = signatureFields;
 
   // --- what is shown -------------------------------------------------------------------------
 
@@ -236,8 +248,10 @@
     var customer = signedOnTablet("sign-customer");
     var submitted = signedOnTablet("submit");
     var visible = (offline && (isSignPage || wanted || submitted)) || technician || customer;
-    panel.hidden = !visible;
     if (onlineOnly) onlineOnly.hidden = visible;
+    if (!visible && !panel) return false;
+    ensurePanel();
+    panel.hidden = !visible;
     technicianForm.hidden = technician;
     panel.querySelector("[data-offline-signed=technician]").hidden = !technician;
     customerForm.hidden = !technician || customer;
@@ -251,7 +265,7 @@
     if (update() && event.detail.live) panel.scrollIntoView({ block: "start" });
   });
   document.addEventListener("offline:form-queued", function (event) {
-    if (event.target === technicianForm || event.target === customerForm) {
+    if (panel && (event.target === technicianForm || event.target === customerForm)) {
       update();
       if (event.target === technicianForm && !customerForm.hidden) {
         customerForm.scrollIntoView({ block: "start" });

@@ -145,6 +145,7 @@ self.addEventListener("fetch", function (event) {
   if (request.method !== "GET") return;
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) return;
+  if (request.mode === "navigate") lastNavigation = Date.now();
   if (url.pathname.indexOf("/static/") === 0) {
     event.respondWith(cacheFirst(request, url));
   } else if (isTabletPage(url)) {
@@ -164,10 +165,29 @@ function keepPage(path) {
   }).catch(function () { return null; });
 }
 
+// The technician comes first: while they open pages, the keeping waits (a busy server, or a
+// slow 3G link, must not make their page wait behind ours).
+var lastNavigation = 0;
+var prefetching = null;
+function quiet() {
+  var wait = lastNavigation + 2000 - Date.now();
+  if (wait <= 0) return Promise.resolve();
+  return new Promise(function (resolve) { setTimeout(resolve, wait); }).then(quiet);
+}
+
 function prefetch() {
+  if (prefetching) return prefetching;
+  prefetching = doPrefetch().then(function (result) { prefetching = null; return result; },
+    function (error) { prefetching = null; throw error; });
+  return prefetching;
+}
+
+function doPrefetch() {
   if (!CONFIG.bundle) return keepPage(CONFIG.mine).then(function () { return { jobs: 0 }; });
   var bundleUrl = new URL(CONFIG.bundle, self.location.origin);
-  return fetch(bundleUrl.href, { credentials: "same-origin", cache: "no-store", headers: { "Accept": "application/json" } })
+  return quiet().then(function () {
+    return fetch(bundleUrl.href, { credentials: "same-origin", cache: "no-store", headers: { "Accept": "application/json" } })
+  })
     .then(function (response) {
       if (!response.ok || response.redirected) throw new Error("bundle " + response.status);
       return stamped(response).then(function (copy) {
@@ -182,7 +202,7 @@ function prefetch() {
       });
       // One after the other: the server is a small one and the tablet may be on 3G.
       return pages.reduce(function (chain, page) {
-        return chain.then(function () { return keepPage(page); });
+        return chain.then(quiet).then(function () { return keepPage(page); });
       }, Promise.resolve()).then(function () { return { jobs: (bundle.interventions || []).length }; });
     });
 }
