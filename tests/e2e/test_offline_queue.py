@@ -75,7 +75,17 @@ def test_queue_survives_a_browser_restart_and_is_sent_once_after_login(
     tablet.close()
     tablet = launch_tablet(playwright, profile)
     page = tablet.pages[0] if tablet.pages else tablet.new_page()
+    # The arrival is held on its way to the server for a moment: the indicator says so.
+    held = []
+    tablet.route(re.compile(r"/work/arrive/$"), lambda route: held.append(route))
     login_tablet(page, live_server, "karim-off", PASSWORD)
+    expect(page.get_by_test_id("offline-indicator")).to_have_attribute("data-state", "syncing")
+    expect(page.get_by_test_id("offline-state")).to_have_text("Synchronisation…")
+    shot(page, "indicator-syncing")
+    page.wait_for_function("() => true")
+    assert held, "the replay of the arrival did not reach the network"
+    held[0].continue_()
+    tablet.unroute(re.compile(r"/work/arrive/$"))
     expect(page.get_by_test_id("offline-indicator")).to_have_attribute(
         "data-state", "online", timeout=30_000
     )
