@@ -99,3 +99,48 @@ def test_queue_survives_a_browser_restart_and_is_sent_once_after_login(
     expect(page.get_by_test_id("visit-row")).to_have_count(1)
     expect(page.get_by_test_id("part-row")).to_have_count(1)
     tablet.close()
+
+
+def test_a_refused_action_is_shown_in_french_and_kept_until_the_technician_drops_it(
+    playwright, live_server, karims_job, tmp_path
+):
+    karim, job = karims_job
+    julie = UserFactory(username="julie-off", first_name="Julie", last_name="Martin")
+    julie.groups.set(karim.groups.all())
+    dispatcher = UserFactory(username="sophie-off", role=roles.DISPATCHER)
+    tablet = launch_tablet(playwright, tmp_path / "tablet")
+    page = tablet.new_page()
+    login_tablet(page, live_server, "karim-off", PASSWORD)
+    wait_until_cached(page)
+    page.goto(f"{live_server.url}/interventions/{job.pk}/work/")
+    tablet.set_offline(True)
+    page.get_by_test_id("stamp-arrival").tap()
+    expect(page.get_by_test_id("visit-row-pending")).to_be_visible()
+
+    # Meanwhile the office hands the job over to Julie: Karim's arrival can no longer be taken.
+    services.intervention_handover(
+        intervention=job, to_technician=julie, actor=dispatcher, note="Karim est malade."
+    )
+    tablet.set_offline(False)
+    page.get_by_test_id("offline-send").tap()
+    problem = page.get_by_test_id("offline-problem")
+    expect(problem).to_be_visible(timeout=20_000)
+    expect(page.get_by_test_id("offline-indicator")).to_have_attribute("data-state", "error")
+    expect(page.get_by_test_id("offline-state")).to_have_text(
+        "Une modification a été refusée : à vous de choisir"
+    )
+    expect(problem).to_contain_text("Le serveur a refusé une modification faite sur la tablette")
+    expect(page.get_by_test_id("offline-problem-action")).to_contain_text("Je suis arrivé")
+    expect(page.get_by_test_id("offline-problem-message")).to_contain_text("plus parmi les vôtres")
+    page.evaluate("window.scrollTo(0, 0)")
+    shot(page, "refused-action")
+    # Kept until the technician chooses, also when the page is opened again.
+    page.reload()
+    expect(page.get_by_test_id("offline-problem")).to_be_visible()
+    assert [e["state"] for e in queued(page)] == ["error"]
+
+    page.get_by_test_id("offline-drop").tap()
+    expect(page.get_by_test_id("offline-indicator")).to_have_attribute("data-state", "online")
+    assert queued(page) == []
+    assert job.visits.count() == 0
+    tablet.close()
