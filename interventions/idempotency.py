@@ -11,7 +11,9 @@
   stored (the transaction rolls back with the key), so the action may be sent again;
 * with `X-Offline-Replay: 1`, the request is answered by `json_view` (same form fields, same
   services, JSON answers) instead of the page's view, and the key is required. Without the
-  header the page behaves exactly as before.
+  header the page behaves exactly as before. `json_view=None`: an action the tablet does not
+  queue offline (handover, guided diagnostic, amendment): a replay is refused (422, not
+  stored), a request with a key is still run once.
 
 Keys are kept `settings.OFFLINE_KEY_DAYS` days: the oldest keys of a user are deleted when they
 send a new one (and by `manage.py offline_purge_keys`).
@@ -168,6 +170,14 @@ def replayable(json_view, *roles: str):
                 )
             if not replay:
                 return run_once(request, key, view, *args, **kwargs)
+            if json_view is None:
+                return json_errors(
+                    {
+                        "__all__": [
+                            _("This action is not kept offline: do it again with the network.")
+                        ]
+                    }
+                )
             if not role_names.has_role(request.user, *roles):
                 return json_error(403, _("Your role does not allow this action."))
             try:

@@ -151,6 +151,7 @@ def sign_customer(request, pk: int):
     )
 
 
+@replayable(None, roles.TECHNICIAN, roles.MANAGER)
 @role_required(roles.TECHNICIAN, roles.MANAGER)
 def amendment_sign(request, pk: int):
     """The customer signs the pending amendment: on the technician's tablet, or later with a

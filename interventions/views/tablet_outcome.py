@@ -101,6 +101,7 @@ def work_follow_up(request, pk: int):
     )
 
 
+@replayable(None)
 @role_required(roles.TECHNICIAN)
 def work_handover(request, pk: int):
     """The tablet's page for `services.intervention_handover`: the same form and partial as the

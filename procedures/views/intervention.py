@@ -89,6 +89,7 @@ def intervention_procedures(request, pk: int):
     )
 
 
+@replayable(None, *ALL_ROLES)
 @require_POST
 @role_required(*ALL_ROLES)
 def intervention_attach(request, pk: int):

@@ -495,3 +495,31 @@ def test_another_request_replayed_once_gives_the_new_number(tablet, job):
     assert first.status_code == 200
     assert again.json()["child_number"] == first.json()["child_number"]
     assert job.children.count() == 1
+
+
+def test_an_action_not_kept_offline_is_refused_on_replay_and_run_once_with_a_key(
+    tablet, job, technician, other_technician
+):
+    handover = url("interventions-work-handover", job)
+    data = {
+        "to_technician": other_technician.pk,
+        "note": "Je pars en congés",
+        "version": job.assignment_version,
+    }
+    refused = replay(tablet, handover, data)
+    assert refused.status_code == 422
+    assert refused.json()["errors"]["__all__"] == [
+        "Cette action n’est pas gardée hors ligne\u00a0: refaites-la avec le réseau."
+    ]
+    job.refresh_from_db()
+    assert job.technician == technician
+    assert not ReplayedAction.objects.exists()
+
+    key = str(uuid.uuid4())
+    first = tablet.post(handover, data, headers={"Idempotency-Key": key})
+    again = tablet.post(handover, data, headers={"Idempotency-Key": key})
+    assert first.status_code == again.status_code == 302
+    assert again["Idempotent-Replayed"] == "true"
+    job.refresh_from_db()
+    assert job.technician == other_technician
+    assert job.events.filter(code=InterventionEvent.Code.HANDOVER).count() == 1
