@@ -488,13 +488,18 @@
           if (item.designation !== undefined || item.description !== undefined) {
             return (item.quantity ? item.quantity + " × " : "") + (item.reference ? item.reference + " — " : "") + (item.designation || item.description || "");
           }
-          return Object.keys(item).map(function (k) { return item[k]; }).join(" · ");
+          if (item.arrived_at !== undefined) {
+            return String(item.arrived_at).replace("T", " ") + " → " + (item.left_at ? String(item.left_at).slice(11) : "…") +
+              (item.km !== undefined ? ", " + item.km + " km" : "");
+          }
+          // Keys in one order whoever wrote them: equal values read equal.
+          return Object.keys(item).sort().map(function (k) { return item[k]; }).join(" · ");
         }
         return String(item);
       }).join("\n") || "—";
     }
     if (typeof value === "object") {
-      return Object.keys(value).map(function (k) { return k + " : " + readable(value[k]); }).join("\n");
+      return Object.keys(value).sort().map(function (k) { return k + " : " + readable(value[k]); }).join("\n");
     }
     return String(value);
   }
@@ -692,7 +697,13 @@
       var entry = stopped;
       if (!entry) return;
       var match = /^\/interventions\/(\d+)\//.exec(entry.url);
-      drop("theirs").then(function () {
+      // The other signature waiting for this job was given on the same summary: it goes too.
+      var others = entries.filter(function (e) {
+        return e !== entry && e.intervention === entry.intervention && /^sign-/.test(e.kind);
+      });
+      Promise.all(others.map(function (e) { return store.remove(e.id); })).then(function () {
+        return drop("theirs");
+      }).then(function () {
         if (match) location.href = "/interventions/" + match[1] + "/sign/";
       });
     });

@@ -2,12 +2,14 @@
 job online; back online the conflict is shown with both values, the technician chooses, and
 nothing is lost (the chosen text on the job, the other one in the history)."""
 
+from decimal import Decimal
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from interventions import roles, services
-from interventions.models import InterventionEvent
+from interventions.models import InterventionEvent, SignedReport, Status
 from tests.e2e.conftest import login
 from tests.e2e.offline_helpers import (
     launch_tablet,
@@ -16,6 +18,7 @@ from tests.e2e.offline_helpers import (
     shot,
     wait_until_cached,
 )
+from tests.e2e.test_tablet import draw_with_touch
 from tests.factories import EquipmentFactory, UserFactory, make_intervention
 from tests.procedures.conftest import build_printer_tree
 
@@ -142,4 +145,53 @@ def test_taking_their_text_drops_mine_and_shows_theirs(
     assert queued(page) == []
     job.refresh_from_db()
     assert job.diagnostics == theirs
+    tablet.close()
+
+
+def test_customer_signature_given_offline_on_a_report_changed_meanwhile_is_signed_again(
+    playwright, browser, live_server, shared_job, tmp_path
+):
+    karim, job = shared_job
+    visit = job.visits.get()
+    services.visit_depart(visit=visit, actor=karim, travel_km=Decimal("4"), travel_minutes=10)
+    services.report_update(intervention=job, actor=karim, work_done="Tambour nettoyé.")
+    services.intervention_resolve(intervention=job, actor=karim)
+    tablet = launch_tablet(playwright, tmp_path / "tablet")
+    page = tablet.new_page()
+    login_tablet(page, live_server, "karim-off", PASSWORD)
+    wait_until_cached(page)
+    page.goto(f"{live_server.url}/interventions/{job.pk}/work/")
+
+    tablet.set_offline(True)
+    page.get_by_test_id("submit-report").tap()
+    expect(page.get_by_test_id("offline-sign")).to_be_visible()
+    draw_with_touch(page, page.get_by_test_id("offline-canvas-technician"))
+    page.get_by_test_id("offline-technician-sign").tap()
+    page.get_by_label("Nom du signataire").fill("M. Paul Girard")
+    draw_with_touch(page, page.get_by_test_id("offline-canvas-customer"))
+    page.get_by_test_id("offline-customer-sign").tap()
+    expect(page.get_by_test_id("offline-customer-signed")).to_be_visible()
+
+    # The office adds its diagnostic to the report the customer just signed on the tablet.
+    dispatcher_runs_the_diagnostic(browser, live_server, job)
+
+    tablet.set_offline(False)
+    page.get_by_test_id("offline-send").tap()
+    problem = page.get_by_test_id("offline-problem")
+    expect(problem).to_be_visible(timeout=30_000)
+    expect(problem).to_contain_text("faites signer à nouveau le client")
+    expect(page.get_by_test_id("offline-resign")).to_be_visible()
+    expect(page.get_by_test_id("offline-keep-mine")).to_be_hidden()
+    page.evaluate("window.scrollTo(0, 0)")
+    shot(page, "signature-conflict")
+    job.refresh_from_db()
+    assert job.status == Status.AWAITING_SIGNATURE and not SignedReport.objects.exists()
+
+    page.get_by_test_id("offline-resign").tap()
+    page.wait_for_url(f"{live_server.url}/interventions/{job.pk}/sign/")
+    expect(page.get_by_test_id("summary-diagnostics")).to_contain_text(
+        "La cartouche est-elle recyclée ? → Oui"
+    )
+    assert queued(page) == []
+    expect(page.get_by_test_id("offline-indicator")).to_have_attribute("data-state", "online")
     tablet.close()
