@@ -56,6 +56,30 @@
     [/^\/procedures\/intervention\/(\d+)\/record\/$/, "checklist"],
   ];
 
+  // Tablet actions that need the network (docs/offline.md): offline, they say so in French
+  // instead of the browser's error page.
+  var NEEDS_NETWORK = [
+    /^\/interventions\/\d+\/work\/handover\/$/,
+    /^\/interventions\/\d+\/amendment\/sign\/$/,
+    /^\/procedures\/intervention\/\d+\/(attach|diagnostic\/start)\/$/,
+    /^\/procedures\/runs\/\d+\/(answer|back|abandon)\/$/,
+  ];
+
+  function needsNetwork(form, path) {
+    if (navigator.onLine || !NEEDS_NETWORK.some(function (p) { return p.test(path); })) return false;
+    var note = form.querySelector("[data-offline-needs-network]");
+    if (!note) {
+      note = document.createElement("div");
+      note.className = "alert alert-warning mt-2 mb-0";
+      note.setAttribute("role", "alert");
+      note.dataset.offlineNeedsNetwork = "";
+      note.dataset.testid = "offline-needs-network";
+      form.appendChild(note);
+    }
+    note.textContent = label("NeedsNetwork");
+    return true;
+  }
+
   function label(name, values) {
     var text = root.dataset["label" + name] || "";
     Object.keys(values || {}).forEach(function (key) { text = text.split("{" + key + "}").join(values[key]); });
@@ -257,7 +281,10 @@
     var action = new URL(form.getAttribute("action") || location.href, location.href);
     if (action.origin !== location.origin) return;
     var info = classify(action.pathname);
-    if (!info) return;
+    if (!info) {
+      if (needsNetwork(form, action.pathname)) { event.preventDefault(); event.stopImmediatePropagation(); }
+      return;
+    }
     if (idle() && !form.hasAttribute("data-offline-always")) {
       document.dispatchEvent(new CustomEvent("offline:direct", { detail: { form: form, kind: info.kind } }));
       return; // sent as before

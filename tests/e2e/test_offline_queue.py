@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from interventions import roles, services
+from procedures.models import Kind
 from tests.e2e.offline_helpers import (
     launch_tablet,
     login_tablet,
@@ -16,6 +17,7 @@ from tests.e2e.offline_helpers import (
     wait_until_cached,
 )
 from tests.factories import UserFactory, make_intervention
+from tests.procedures.conftest import build_list
 
 PASSWORD = "secret-pass-123"
 
@@ -143,4 +145,23 @@ def test_a_refused_action_is_shown_in_french_and_kept_until_the_technician_drops
     expect(page.get_by_test_id("offline-indicator")).to_have_attribute("data-state", "online")
     assert queued(page) == []
     assert job.visits.count() == 0
+    tablet.close()
+
+
+def test_an_action_that_needs_the_network_says_so_offline(
+    playwright, live_server, karims_job, tmp_path
+):
+    karim, job = karims_job
+    build_list(Kind.INTERVENTION, "Nettoyage du four", ["Four nettoyé"])
+    tablet = launch_tablet(playwright, tmp_path / "tablet")
+    page = tablet.new_page()
+    login_tablet(page, live_server, "karim-off", PASSWORD)
+    wait_until_cached(page)
+    tablet.set_offline(True)
+    page.goto(f"{live_server.url}/procedures/intervention/{job.pk}/")
+    page.get_by_role("button", name="Rattacher").tap()
+    expect(page.get_by_test_id("offline-needs-network")).to_have_text(
+        "Cette action demande le réseau : refaites-la au retour du réseau (rien n’a été envoyé)."
+    )
+    assert queued(page) == []
     tablet.close()
