@@ -99,6 +99,15 @@
       .catch(function () { return []; });
   }
 
+  // The parts total with the lines waiting to be sent (the server's total, plus theirs).
+  function updateTotal(tbody) {
+    var cell = tbody.closest("table").querySelector("[data-offline-total]");
+    if (!cell) return;
+    var total = number(cell.dataset.offlineTotal);
+    tbody.querySelectorAll("[data-offline-amount]").forEach(function (row) { total += number(row.dataset.offlineAmount); });
+    cell.textContent = money(total);
+  }
+
   queue.optimistic["part-add"] = function (entry, live) {
     if (!mine(entry)) return false;
     var tbody = document.querySelector("[data-offline-parts]");
@@ -108,10 +117,12 @@
       var quantity = number(field(entry, "quantity") || "1");
       var row = pendingRow(tbody, [reference || "—", description, String(quantity).replace(".", ","), price === "" ? "" : money(price), price === "" ? "" : money(quantity * number(price)), ""], entry, "part-row-pending");
       if (row) {
+        row.dataset.offlineAmount = price === "" ? "0" : String(quantity * number(price));
         row.children[2].className = row.children[3].className = row.children[4].className = "text-end";
         // The table has no actions column when the report is not editable.
         var columns = tbody.closest("table").querySelectorAll("thead th").length;
         while (row.children.length > columns) row.removeChild(row.children[row.children.length - 2]);
+        updateTotal(tbody);
       }
     };
     if (partId) {

@@ -64,6 +64,7 @@ def test_queue_survives_a_browser_restart_and_is_sent_once_after_login(
     page.get_by_role("button", name="Ajouter", exact=True).tap()
     expect(page.get_by_test_id("part-row-pending")).to_contain_text("Câble USB 2 m")
     expect(page.get_by_test_id("part-row-pending")).to_contain_text("en attente d’envoi")
+    expect(page.get_by_test_id("parts-total")).to_have_text("7,50 €")
     expect(page.get_by_test_id("offline-indicator")).to_have_attribute("data-pending", "2")
     expect(page.get_by_test_id("offline-send")).to_be_visible()
     page.get_by_test_id("part-row-pending").scroll_into_view_if_needed()
