@@ -106,6 +106,9 @@ def test_assigned_job_done_offline_then_sent_once_and_signed(
     page.get_by_label("Prix unitaire HT").fill("7.50")
     page.locator("form[data-offline-part-add]").get_by_role("button", name="Ajouter").tap()
     expect(page.get_by_test_id("part-row-pending")).to_have_count(2)
+    expect(page.get_by_test_id("offline-state")).to_have_text(
+        "Hors ligne · 4 modifications en attente d’envoi"
+    )
 
     # The checklist, on its page kept by the tablet.
     page.get_by_role("link", name="Contrôles et recette").tap()
@@ -140,6 +143,9 @@ def test_assigned_job_done_offline_then_sent_once_and_signed(
     expect(page.get_by_test_id("offline-summary-outcome")).to_have_text("Résolu")
     expect(page.get_by_test_id("offline-fingerprint")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
 
+    expect(page.get_by_test_id("offline-state")).to_contain_text("Hors ligne · ")
+    # (The DevTools session that draws the signatures makes Chromium report navigator.onLine
+    # true again while the context stays offline: the indicator is checked before it.)
     draw_with_touch(page, page.get_by_test_id("offline-canvas-technician"))
     page.get_by_test_id("offline-technician-sign").tap()
     expect(page.get_by_test_id("offline-technician-signed")).to_be_visible()
