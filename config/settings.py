@@ -284,6 +284,11 @@ CSRF_COOKIE_HTTPONLY = True
 # Shared tablets: a login lasts one working day at most and ends when the browser closes.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 12 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", True)
+# The tablet offline (docs/offline.md): the jobs cached for the next N days, how long an
+# idempotency key of a replayed action is kept, how far ahead a tablet's clock may be.
+OFFLINE_DAYS = env_int("OFFLINE_DAYS", 7)
+OFFLINE_KEY_DAYS = env_int("OFFLINE_KEY_DAYS", 30)
+OFFLINE_CLOCK_SKEW_MINUTES = env_int("OFFLINE_CLOCK_SKEW_MINUTES", 5)
 # Content-Security-Policy (django-csp 4): only this site's own files, no inline script, handler
 # or style (templates carry none: tests/test_csp.py); data: images for Bootstrap's SVG icons and
 # the drawn signatures.

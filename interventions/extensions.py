@@ -2,7 +2,7 @@
 
 `interventions` is the core: it knows nothing of the apps built on it (`procedures` today).
 An extension registers its callables here, by name, from its `AppConfig.ready()`, and the core
-calls whatever is registered at three points:
+calls whatever is registered at four points:
 
 * `on_intervention_created`: `func(intervention, *, actor) -> None`, called by
   `services.intervention_create` inside the transaction that creates the ticket (an exception
@@ -13,6 +13,10 @@ calls whatever is registered at three points:
 * `snapshot_extras`: `func(intervention) -> JSON-serialisable value`, stored in the report
   snapshot under `extras[name]` (see snapshot.py), so it is frozen, printed and fingerprinted
   with the rest. procedures registers "acceptance".
+* `offline_extras`: `func(interventions: list) -> {intervention id: JSON value}`, added to each
+  job of the tablet's offline bundle under `name` (interventions/offline.py), in a constant
+  number of queries for the whole list. procedures registers "procedures" (the checklists and
+  acceptance to fill offline).
 
 Example (procedures/apps.py)::
 
@@ -46,3 +50,4 @@ class Registry:
 on_intervention_created = Registry()
 signature_blockers = Registry()
 snapshot_extras = Registry()
+offline_extras = Registry()

@@ -219,6 +219,18 @@ def _amendment_signed(event, data, people) -> tuple[str, bool]:
     }, False
 
 
+def _offline_signature_refused(event, data, people) -> tuple[str, bool]:
+    if data.get("who") == "customer":
+        text = _(
+            "the customer's signature made offline was refused: %(name)s changed the report since"
+        )
+    else:
+        text = _(
+            "the technician's signature made offline was refused: %(name)s changed the report since"
+        )
+    return text % {"name": data.get("by") or "—"}, False
+
+
 def _quoted(text) -> str:
     return _("“%(text)s”") % {"text": text} if text else "—"
 
@@ -284,6 +296,7 @@ MESSAGES: dict[str, Callable[[InterventionEvent, dict, _People], tuple[str, bool
     Code.PART_REMOVED: _part_removed,
     Code.REPORT_TEXT: _report_text,
     Code.PART_ADDED: _part_added,
+    Code.OFFLINE_SIGNATURE_REFUSED: _offline_signature_refused,
 }
 
 

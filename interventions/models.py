@@ -593,6 +593,10 @@ class InterventionEvent(models.Model):
         PART_REMOVED = "part_removed", _("Part removed")
         REPORT_TEXT = "report_text", _("Report text changed")
         PART_ADDED = "part_added", _("Part added")
+        OFFLINE_SIGNATURE_REFUSED = (
+            "offline_signature_refused",
+            _("Signature made offline refused"),
+        )
 
     intervention = models.ForeignKey(
         Intervention,
@@ -659,6 +663,13 @@ class SignedReport(models.Model):
     signed_at = models.DateTimeField(_("signed at"))
     # Where the signatory asked for the signed PDF (sign page); written with the row, never after.
     signatory_email = models.EmailField(_("signatory's e-mail"), blank=True, default="")
+    # A signature made offline (interventions/offline.py): the device's time of the customer's
+    # signature (`signed_at` is when the server received and froze it) and the fingerprint of
+    # the summary the customer was shown. Set at freeze time, like every other column.
+    signed_on_device_at = models.DateTimeField(_("signed on the device at"), null=True, blank=True)
+    offline_summary_sha256 = models.CharField(
+        _("SHA-256 of the summary signed offline"), max_length=64, blank=True, default=""
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -801,6 +812,8 @@ class TechnicianSignature(models.Model):
         _("SHA-256 of the content signed"), max_length=64, blank=True, default=""
     )
     signed_at = models.DateTimeField(_("signed at"))
+    # Signed on the tablet without network: the device's time (`signed_at` is the reception).
+    signed_on_device_at = models.DateTimeField(_("signed on the device at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("technician signature")
@@ -1087,3 +1100,34 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} #{self.pk} ({self.state})"
+
+
+class ReplayedAction(models.Model):
+    """One tablet action sent with an `Idempotency-Key` (interventions/idempotency.py): the
+    first request runs and its answer is stored here in the same transaction as its effect;
+    a later request with the same key and user gets this answer again and changes nothing."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    key = models.CharField(_("idempotency key"), max_length=64)
+    method = models.CharField(_("method"), max_length=10)
+    path = models.CharField(_("path"), max_length=300)
+    status = models.PositiveSmallIntegerField(_("status"), default=0)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True, default="")
+    body = models.TextField(_("answer"), blank=True, default="")
+    location = models.CharField(_("location"), max_length=300, blank=True, default="")
+    # What the action created (visit, part line): a later action refers to it by this key.
+    created_ids = models.JSONField(_("created objects"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("replayed action")
+        verbose_name_plural = _("replayed actions")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="replayedaction_user_key")
+        ]
+        indexes = [models.Index(fields=["created_at"], name="replayedaction_created_at")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.key} {self.method} {self.path} → {self.status}"

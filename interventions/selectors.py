@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -445,6 +446,8 @@ def get_signed_version(intervention: Intervention, version: int) -> SignedReport
 
 def get_signed_report_by_number(number: str) -> SignedReport:
     """The signed report of intervention `number` (the public verification page), else 404."""
+    if "\x00" in number:  # PostgreSQL refuses the query itself: no number holds one
+        raise Http404
     return get_object_or_404(
         SignedReport.objects.select_related("intervention__figures"), intervention__number=number
     )

@@ -161,3 +161,17 @@ class CustomerSignatureForm(SignatureFormMixin, SignedContentForm):
 
     def clean_stamp(self):
         return clean_stamp(self.cleaned_data.get("stamp"))
+
+
+class OfflineTechnicianSignatureForm(TechnicianSignatureForm):
+    """A signature made offline and replayed: the tablet cannot compute the server's report
+    fingerprint, so `shown_sha256` is not asked; the offline summary's fingerprint is checked
+    instead (`services.report_sign_technician_offline`)."""
+
+    shown_sha256 = forms.CharField(required=False)
+
+
+class OfflineCustomerSignatureForm(CustomerSignatureForm):
+    """See `OfflineTechnicianSignatureForm`."""
+
+    shown_sha256 = forms.CharField(required=False)

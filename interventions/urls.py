@@ -10,6 +10,7 @@ from .views import (
     emails,
     imports,
     intake,
+    offline,
     pickers,
     reports,
     signing,
@@ -121,6 +122,12 @@ urlpatterns += [
         tablet.work_part_remove,
         name="interventions-work-part-remove",
     ),
+]
+
+# Tablet offline: the data to cache, a fresh CSRF token to replay the queue (docs/offline.md)
+urlpatterns += [
+    path("interventions/offline/", offline.offline_bundle, name="interventions-offline"),
+    path("interventions/offline/csrf/", offline.offline_csrf, name="interventions-offline-csrf"),
 ]
 
 # Tablet: the outcome of the work (other request, resolve, follow-up, handover, submit, reopen,

@@ -16,3 +16,4 @@ class ProceduresConfig(AppConfig):
         extensions.on_intervention_created.register("procedures", services.attach_procedures)
         extensions.signature_blockers.register("procedures", selectors.signature_blockers)
         extensions.snapshot_extras.register("acceptance", selectors.acceptance_extras)
+        extensions.offline_extras.register("procedures", selectors.offline_procedures)

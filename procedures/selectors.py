@@ -313,3 +313,47 @@ def diagnostic_open_run(intervention) -> ProcedureRun | None:
 def diagnostic_run_with_path(run: ProcedureRun) -> ProcedureRun:
     """`run` again, its entries, their steps and answers prefetched for `diagnostic_path`."""
     return ProcedureRun.objects.prefetch_related("entries__step", "entries__answer").get(pk=run.pk)
+
+
+def offline_procedures(interventions: list) -> dict[int, list[dict]]:
+    """The checklists and acceptance of `interventions`, for the tablet's offline bundle
+    (interventions/offline.py): steps with what is recorded, the choices to tap. Three
+    queries whatever the number of interventions."""
+    from .models import ACCEPTANCE_RESULTS, CHECKLIST_RESULTS
+
+    runs = (
+        ProcedureRun.objects.filter(
+            intervention__in=[i.pk for i in interventions],
+            version__procedure__kind__in=(Kind.INTERVENTION, Kind.ACCEPTANCE),
+        )
+        .select_related("version__procedure")
+        .prefetch_related(
+            "entries", Prefetch("version__steps", queryset=Step.objects.order_by("position", "pk"))
+        )
+        .order_by("started_at", "pk")
+    )
+    by_intervention: dict[int, list[dict]] = {}
+    for run in runs:
+        kind = run.version.procedure.kind
+        entries = {e.step_id: e for e in run.entries.all()}
+        choices = CHECKLIST_RESULTS if kind == Kind.INTERVENTION else ACCEPTANCE_RESULTS
+        by_intervention.setdefault(run.intervention_id, []).append(
+            {
+                "run_id": run.pk,
+                "kind": kind,
+                "title": run.version.procedure.title,
+                "choices": [[c.value, str(c.label)] for c in choices],
+                "steps": [
+                    {
+                        "id": step.pk,
+                        "text": step.label,
+                        "details": step.details,
+                        "required": step.required or kind == Kind.ACCEPTANCE,
+                        "result": entries[step.pk].result if step.pk in entries else "",
+                        "comment": entries[step.pk].comment if step.pk in entries else "",
+                    }
+                    for step in run.version.steps.all()
+                ],
+            }
+        )
+    return by_intervention

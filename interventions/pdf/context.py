@@ -200,6 +200,10 @@ def report_context(snapshot: dict, *, draft: bool, shares: Shares | None = None)
     for who in ("technician", "customer"):
         sig = dict(signatures.get(who) or {})
         sig["when"] = _dt(sig.get("signed_at"))
+        # Signed offline on the tablet and received later: both times are printed.
+        device, received = _dt(sig.get("signed_on_device_at")), _dt(sig.get("received_at"))
+        offline = device and received and abs(received - device) >= datetime.timedelta(minutes=1)
+        sig["device_when"], sig["received_when"] = (device, received) if offline else (None, None)
         # Served by the fetcher: base64 inside the HTML would be parsed character by character.
         for key in ("image", "stamp"):
             if str(sig.get(key) or "").startswith("data:image/"):

@@ -51,7 +51,9 @@ from .signing import (
     report_figures_record,
     report_freeze,
     report_sign_customer,
+    report_sign_customer_offline,
     report_sign_technician,
+    report_sign_technician_offline,
     signature_blockers,
 )
 from .tablet import (
@@ -114,7 +116,9 @@ __all__ = [
     "report_freeze",
     "report_reopen",
     "report_sign_customer",
+    "report_sign_customer_offline",
     "report_sign_technician",
+    "report_sign_technician_offline",
     "report_submit",
     "report_update",
     "signature_blockers",

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import extensions, pdf, workflow
+from .. import extensions, offline, pdf, workflow
 from ..billing import decide, figures_from_snapshot, snapshot_figures
 from ..guards import ReportLocked, ensure_editable
 from ..models import (
@@ -81,10 +81,17 @@ def _ensure_content_shown(intervention: Intervention, shown_sha256: str) -> tupl
 
 
 def report_sign_technician(
-    *, intervention: Intervention, actor, image: str, shown_sha256: str
+    *,
+    intervention: Intervention,
+    actor,
+    image: str,
+    shown_sha256: str,
+    signed_on_device_at: datetime.datetime | None = None,
 ) -> TechnicianSignature:
     """The technician signs the finished report as shown (`report_content` fingerprint); the
-    signature is kept, with that fingerprint, until the customer signs the same content."""
+    signature is kept, with that fingerprint, until the customer signs the same content.
+    `signed_on_device_at`: the tablet's time of a signature made offline (`signed_at` is then
+    the time the server received it)."""
     # The status first (as stored: the caller's copy may be stale): an image is decoded only
     # for a job that can be signed. Checked again under the lock below.
     current = Intervention.objects.only("status", "number").get(pk=intervention.pk)
@@ -108,6 +115,7 @@ def report_sign_technician(
             image=image,
             content_sha256=shown_sha256,
             signed_at=timezone.now(),
+            signed_on_device_at=signed_on_device_at,
         )
         signature.full_clean()
         signature.save()
@@ -129,13 +137,19 @@ def report_sign_customer(
     shown_sha256: str,
     stamp: str | None = None,
     signatory_email: str = "",
+    signed_on_device_at: datetime.datetime | None = None,
+    offline_summary_sha256: str = "",
 ) -> SignedReport:
     """The customer signs the report as shown to them (`report_content` fingerprint): both
     signatures go into the frozen report (`report_freeze`). Refused (`ReportChanged`) if the
     report changed since it was shown, or since the technician signed it.
 
     Once committed, the signed PDF is e-mailed to `signatory_email` and to the client's billing
-    address (`emails.report_email_after_signature`, a background task)."""
+    address (`emails.report_email_after_signature`, a background task).
+
+    `signed_on_device_at`, `offline_summary_sha256`: a signature made offline on the tablet
+    (interventions/offline.py): the device's time and the summary's fingerprint are frozen
+    with the report, `signed_at` being the time the server received it."""
     signatory_name = signatory_name.strip()
     if not signatory_name:
         raise ValidationError({"signatory_name": _("The signatory's name is required.")})
@@ -174,18 +188,22 @@ def report_sign_customer(
                     "name": technician.name,
                     "signed_at": technician.signed_at.isoformat(),
                     "image": technician.image,
+                    **_device_times(technician.signed_on_device_at, technician.signed_at),
                 },
                 "customer": {
                     "name": signatory_name,
                     "signed_at": signed_at.isoformat(),
                     "image": image,
                     "stamp": stamp or None,
+                    **_device_times(signed_on_device_at, signed_at),
                 },
             },
             actor=actor,
             signed_at=signed_at,
             shown_sha256=shown_sha256,
             signatory_email=signatory_email,
+            signed_on_device_at=signed_on_device_at,
+            offline_summary_sha256=offline_summary_sha256,
         )
         InterventionEvent.objects.create(
             intervention=intervention,
@@ -206,6 +224,8 @@ def report_freeze(
     signed_at: datetime.datetime | None = None,
     shown_sha256: str | None = None,
     signatory_email: str = "",
+    signed_on_device_at: datetime.datetime | None = None,
+    offline_summary_sha256: str = "",
 ) -> SignedReport:
     """Issue the report: freeze its snapshot with both signatures, render and store the PDF once
     with its SHA-256, and move the intervention to `signed`. Refused unless awaiting signature.
@@ -246,6 +266,8 @@ def report_freeze(
             content_sha256=pdf.content_fingerprint(snapshot),
             signed_at=signed_at,
             signatory_email=signatory_email,
+            signed_on_device_at=signed_on_device_at,
+            offline_summary_sha256=offline_summary_sha256,
         )
         report.pdf.save(f"{locked.number}.pdf", ContentFile(pdf_bytes), save=False)
         try:
@@ -262,3 +284,81 @@ def report_figures_record(*, intervention: Intervention, snapshot: dict) -> Repo
     """Copy the frozen report's figures into columns (billing reads them; see billing.py)."""
     facts = figures_from_snapshot(snapshot, intervention)
     return ReportFigures.objects.create(intervention=intervention, **facts.as_figures())
+
+
+def _device_times(device_at: datetime.datetime | None, received_at: datetime.datetime) -> dict:
+    """A signature made offline: its device time and its reception, frozen in the snapshot
+    (the PDF prints both)."""
+    if device_at is None:
+        return {}
+    return {"signed_on_device_at": device_at.isoformat(), "received_at": received_at.isoformat()}
+
+
+def _ensure_awaiting(intervention: Intervention) -> None:
+    current = Intervention.objects.only("status", "number").get(pk=intervention.pk)
+    ensure_editable(current)
+    if current.status != Status.AWAITING_SIGNATURE:
+        raise ValidationError(_("Finish the report before signing it."))
+
+
+def report_sign_technician_offline(
+    *,
+    intervention: Intervention,
+    actor,
+    image: str,
+    summary_sha256: str,
+    signed_on_device_at: datetime.datetime,
+) -> TechnicianSignature:
+    """The technician's signature made on the tablet without network, received now: signed
+    on the report as it is now if its offline summary is the one the tablet showed
+    (`offline.offline_summary_verify`, which tells the dispatcher otherwise)."""
+    _ensure_awaiting(intervention)
+    offline.check_device_time(intervention, signed_on_device_at)
+    offline.offline_summary_verify(
+        intervention=intervention,
+        actor=actor,
+        fingerprint=summary_sha256,
+        who="technician",
+        signed_on_device_at=signed_on_device_at,
+    )
+    return report_sign_technician(
+        intervention=intervention,
+        actor=actor,
+        image=image,
+        shown_sha256=report_content(intervention)[1],
+        signed_on_device_at=signed_on_device_at,
+    )
+
+
+def report_sign_customer_offline(
+    *,
+    intervention: Intervention,
+    actor,
+    signatory_name: str,
+    image: str,
+    summary_sha256: str,
+    signed_on_device_at: datetime.datetime,
+    stamp: str | None = None,
+) -> SignedReport:
+    """The customer's signature made on the tablet without network (see
+    `report_sign_technician_offline`): frozen through `report_sign_customer` on the report as
+    it is now, with the device's time and the summary's fingerprint."""
+    _ensure_awaiting(intervention)
+    offline.check_device_time(intervention, signed_on_device_at)
+    offline.offline_summary_verify(
+        intervention=intervention,
+        actor=actor,
+        fingerprint=summary_sha256,
+        who="customer",
+        signed_on_device_at=signed_on_device_at,
+    )
+    return report_sign_customer(
+        intervention=intervention,
+        actor=actor,
+        signatory_name=signatory_name,
+        image=image,
+        stamp=stamp,
+        shown_sha256=report_content(intervention)[1],
+        signed_on_device_at=signed_on_device_at,
+        offline_summary_sha256=summary_sha256.strip().lower(),
+    )

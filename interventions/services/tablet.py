@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from .. import limits, roles, workflow
+from .. import limits, offline, roles, workflow
 from ..conflicts import EditConflict, is_stale, last_change
 from ..guards import ensure_editable, ensure_report_open
 from ..models import (
@@ -154,8 +154,10 @@ def visit_record(
     travel_km=0,
     travel_minutes: int = 0,
     actor=None,
+    event_data: dict | None = None,
 ) -> Visit:
-    """Record a technician's time on site; the first arrival starts the work (in progress)."""
+    """Record a technician's time on site; the first arrival starts the work (in progress).
+    `event_data`: more facts for the history (the times of an action done offline)."""
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
         ensure_report_open(locked)
@@ -175,7 +177,7 @@ def visit_record(
             kind=InterventionEvent.Kind.VISIT,
             code=InterventionEvent.Code.VISIT_ARRIVED,
             actor=actor or technician,
-            data={"visit": visit.pk, "arrived_at": arrived_at.isoformat()},
+            data={"visit": visit.pk, "arrived_at": arrived_at.isoformat(), **(event_data or {})},
         )
         if locked.status in (Status.NEW, Status.SCHEDULED):
             workflow.transition(locked, Status.IN_PROGRESS, actor=actor or technician)
@@ -216,19 +218,31 @@ def _locked_visit(visit: Visit, actor) -> tuple[Visit, Intervention]:
     return visit, locked
 
 
-def visit_arrive(*, intervention: Intervention, technician, at: datetime.datetime | None = None):
+def visit_arrive(
+    *,
+    intervention: Intervention,
+    technician,
+    at: datetime.datetime | None = None,
+    device_time: datetime.datetime | None = None,
+):
     """One tap on arrival: a new visit starting now. Refused while this technician's previous
-    visit has no departure (stamp the departure first)."""
+    visit has no departure (stamp the departure first). `device_time`: the tablet's time of an
+    arrival stamped offline and sent later (bounded by `offline.check_device_time`); the
+    history keeps it and the time it was received."""
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
         ensure_report_open(locked)
         if locked.visits.filter(technician=technician, left_at__isnull=True).exists():
             raise ValidationError(_("Stamp the departure of your visit in progress first."))
+        received_at = timezone.now()
+        if device_time is not None:
+            offline.check_device_time(locked, device_time, now=received_at)
         return visit_record(
             intervention=locked,
             technician=technician,
-            arrived_at=at or timezone.now(),
+            arrived_at=device_time or at or received_at,
             actor=technician,
+            event_data=offline.device_time_data(device_time, received_at),
         )
 
 
@@ -239,13 +253,18 @@ def visit_depart(
     left_at: datetime.datetime | None = None,
     travel_km=None,
     travel_minutes: int | None = None,
+    device_time: datetime.datetime | None = None,
 ) -> Visit:
-    """One tap on departure (now, or the time given), with the travel of this visit."""
+    """One tap on departure (now, or the time given), with the travel of this visit.
+    `device_time`: the tablet's time of a departure stamped offline (see `visit_arrive`)."""
     with transaction.atomic():
         visit, locked = _locked_visit(visit, actor)
         if visit.left_at is not None:
             raise ValidationError(_("The departure of this visit is already stamped."))
-        visit.left_at = left_at or timezone.now()
+        received_at = timezone.now()
+        if device_time is not None:
+            offline.check_device_time(locked, device_time, now=received_at, after=visit.arrived_at)
+        visit.left_at = device_time or left_at or received_at
         visit.version += 1
         if travel_km is not None:
             visit.travel_km = travel_km
@@ -258,7 +277,11 @@ def visit_depart(
             kind=InterventionEvent.Kind.VISIT,
             code=InterventionEvent.Code.VISIT_DEPARTED,
             actor=actor,
-            data={"visit": visit.pk, "left_at": visit.left_at.isoformat()},
+            data={
+                "visit": visit.pk,
+                "left_at": visit.left_at.isoformat(),
+                **offline.device_time_data(device_time, received_at),
+            },
         )
     return visit
 
@@ -500,14 +523,22 @@ def intervention_additional_request(
 
 
 def intervention_resolve(
-    *, intervention: Intervention, actor, resolved_at: datetime.datetime | None = None
+    *,
+    intervention: Intervention,
+    actor,
+    resolved_at: datetime.datetime | None = None,
+    device_time: datetime.datetime | None = None,
 ) -> Intervention:
-    """The problem is solved: outcome resolved, resolution time recorded."""
+    """The problem is solved: outcome resolved, resolution time recorded (`device_time`: the
+    tablet's time of a resolution marked offline, see `visit_arrive`)."""
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
         ensure_report_open(locked)
+        received_at = timezone.now()
+        if device_time is not None:
+            offline.check_device_time(locked, device_time, now=received_at)
         locked.outcome = Outcome.RESOLVED
-        locked.resolved_at = resolved_at or timezone.now()
+        locked.resolved_at = device_time or resolved_at or received_at
         locked.full_clean()
         locked.save(update_fields=["outcome", "resolved_at", "updated_at"])
         InterventionEvent.objects.create(
@@ -515,7 +546,11 @@ def intervention_resolve(
             kind=InterventionEvent.Kind.REPORT,
             code=InterventionEvent.Code.RESOLVED,
             actor=actor,
-            data={"outcome": Outcome.RESOLVED.value, "resolved_at": locked.resolved_at.isoformat()},
+            data={
+                "outcome": Outcome.RESOLVED.value,
+                "resolved_at": locked.resolved_at.isoformat(),
+                **offline.device_time_data(device_time, received_at),
+            },
         )
     return locked
 

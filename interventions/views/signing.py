@@ -12,10 +12,12 @@ from .. import roles, selectors, services, tablet_forms
 from ..billing import flag_label
 from ..billing_forms import AmendmentSignatureForm
 from ..guards import ReportLocked, ensure_editable
+from ..idempotency import replayable
 from ..models import Intervention
 from ..roles import role_required
 from ..services import amendments
 from ..workflow import TransitionError
+from . import replay
 from .access import (
     add_form_errors,
     assigned_intervention,
@@ -83,6 +85,7 @@ def intervention_sign(request, pk: int):
     return render(request, "interventions/intervention_sign.html", _sign_context(intervention))
 
 
+@replayable(replay.sign_technician)
 @require_POST
 @role_required(roles.TECHNICIAN)
 def sign_technician(request, pk: int):
@@ -117,6 +120,7 @@ def sign_technician(request, pk: int):
     )
 
 
+@replayable(replay.sign_customer)
 @require_POST
 @role_required(roles.TECHNICIAN)
 def sign_customer(request, pk: int):
@@ -153,6 +157,7 @@ def sign_customer(request, pk: int):
     )
 
 
+@replayable(None, roles.TECHNICIAN, roles.MANAGER)
 @role_required(roles.TECHNICIAN, roles.MANAGER)
 def amendment_sign(request, pk: int):
     """The customer signs the pending amendment: on the technician's tablet, or later with a

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
-from django.http import HttpResponseRedirect, HttpResponseServerError
+from django.http import HttpResponseRedirect, HttpResponseServerError, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
 from django.templatetags.static import static
@@ -89,6 +89,18 @@ def csrf_failure(request, reason=""):
     another tab): said plainly, with a link back to the page the form came from."""
     back = _safe_referer(request, request.META.get("HTTP_REFERER"))
     logger.warning("CSRF failure on %s: %s", request.path, reason)
+    if request.headers.get("X-Offline-Replay") == "1":
+        # A queued action replayed with a dead token (docs/offline.md): nothing ran.
+        return JsonResponse(
+            {
+                "csrf": True,
+                "error": _(
+                    "The security token of the tablet is out of date: fetch a new one and "
+                    "send again."
+                ),
+            },
+            status=403,
+        )
     return render(request, "403_csrf.html", {"back_url": back}, status=403)
 
 

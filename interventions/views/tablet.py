@@ -18,9 +18,11 @@ from django.views.decorators.http import require_POST
 
 from .. import roles, selectors, services, tablet_forms
 from ..history import handover_received
+from ..idempotency import replayable
 from ..models import Intervention
 from ..roles import role_required
 from ..workflow import TransitionError
+from . import replay
 from .access import add_form_errors, assigned_intervention, refused, show_conflict, work_url
 
 
@@ -85,6 +87,7 @@ def intervention_work(request, pk: int):
     return render_work(request, assigned_intervention(request, pk))
 
 
+@replayable(replay.arrive)
 @require_POST
 @role_required(roles.TECHNICIAN)
 def work_arrive(request, pk: int):
@@ -97,6 +100,7 @@ def work_arrive(request, pk: int):
     return redirect(work_url(intervention, "visits"))
 
 
+@replayable(replay.depart)
 @require_POST
 @role_required(roles.TECHNICIAN)
 def work_depart(request, pk: int, visit_pk: int):
@@ -117,6 +121,7 @@ def work_depart(request, pk: int, visit_pk: int):
     return redirect(work_url(intervention, "visits"))
 
 
+@replayable(replay.visit_edit)
 @role_required(roles.TECHNICIAN)
 def work_visit_edit(request, pk: int, visit_pk: int):
     """Correct a visit. The assigned technician reaches every visit of the job, but another
@@ -172,6 +177,7 @@ def work_visit_edit(request, pk: int, visit_pk: int):
     )
 
 
+@replayable(replay.report)
 @require_POST
 @role_required(roles.TECHNICIAN)
 def work_report_save(request, pk: int):
@@ -239,6 +245,7 @@ def _parts_response(request, intervention, form=None, status=200):
     return redirect(work_url(intervention, "parts"))
 
 
+@replayable(replay.part_add)
 @require_POST
 @role_required(roles.TECHNICIAN)
 def work_part_add(request, pk: int):
@@ -258,6 +265,7 @@ def work_part_add(request, pk: int):
     return _parts_response(request, intervention, form, status=200)
 
 
+@replayable(replay.part_remove)
 @require_POST
 @role_required(roles.TECHNICIAN)
 def work_part_remove(request, pk: int, part_pk: int):

@@ -12,9 +12,11 @@ from django.views.decorators.http import require_POST
 from .. import roles, selectors, services, tablet_forms
 from ..billing_forms import OutOfConditionsForm
 from ..forms import HandoverForm
+from ..idempotency import replayable
 from ..people import display_name
 from ..roles import role_required
 from ..workflow import TransitionError
+from . import replay
 from .access import add_form_errors, assigned_intervention, refused, show_conflict, work_url
 from .detail import render_detail_with_errors
 from .tablet import render_work
@@ -38,6 +40,7 @@ def _work_text_form(request, intervention, form, *, form_key: str, field: str, a
     return render_work(request, intervention, status=400, **{form_key: form})
 
 
+@replayable(replay.other_request)
 @require_POST
 @role_required(roles.TECHNICIAN)
 def work_additional_request(request, pk: int):
@@ -61,6 +64,7 @@ def work_additional_request(request, pk: int):
     )
 
 
+@replayable(replay.resolve)
 @require_POST
 @role_required(roles.TECHNICIAN)
 def work_resolve(request, pk: int):
@@ -73,6 +77,7 @@ def work_resolve(request, pk: int):
     return redirect(work_url(intervention, "outcome"))
 
 
+@replayable(replay.follow_up)
 @require_POST
 @role_required(roles.TECHNICIAN)
 def work_follow_up(request, pk: int):
@@ -96,6 +101,7 @@ def work_follow_up(request, pk: int):
     )
 
 
+@replayable(None)
 @role_required(roles.TECHNICIAN)
 def work_handover(request, pk: int):
     """The tablet's page for `services.intervention_handover`: the same form and partial as the
@@ -131,6 +137,7 @@ def work_handover(request, pk: int):
     )
 
 
+@replayable(replay.submit)
 @require_POST
 @role_required(roles.TECHNICIAN)
 def work_submit(request, pk: int):
@@ -143,6 +150,7 @@ def work_submit(request, pk: int):
     return redirect("interventions-sign", pk=intervention.pk)
 
 
+@replayable(replay.reopen)
 @require_POST
 @role_required(roles.TECHNICIAN)
 def work_reopen(request, pk: int):
@@ -155,6 +163,7 @@ def work_reopen(request, pk: int):
     return redirect(work_url(intervention))
 
 
+@replayable(replay.out_of_conditions)
 @require_POST
 @role_required(roles.TECHNICIAN)
 def out_of_conditions(request, pk: int):

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from interventions.idempotency import replayable
 from interventions.roles import role_required
 from interventions.selectors import get_intervention_for, pk_or_none
 
@@ -69,6 +70,7 @@ def diagnostic_runner(request, pk: int):
     )
 
 
+@replayable(None, *ALL_ROLES)
 @require_POST
 @role_required(*ALL_ROLES)
 def diagnostic_start(request, pk: int):
@@ -90,6 +92,7 @@ def _diagnostic_run_to_work_on(request, pk: int):
     return run, intervention_to_work_on(request, run.intervention_id)
 
 
+@replayable(None, *ALL_ROLES)
 @require_POST
 @role_required(*ALL_ROLES)
 def diagnostic_answer(request, pk: int):
@@ -102,6 +105,7 @@ def diagnostic_answer(request, pk: int):
     return _runner_response(request, intervention, last_run=run if run.finished_at else None)
 
 
+@replayable(None, *ALL_ROLES)
 @require_POST
 @role_required(*ALL_ROLES)
 def diagnostic_back(request, pk: int):
@@ -113,6 +117,7 @@ def diagnostic_back(request, pk: int):
     return _runner_response(request, intervention)
 
 
+@replayable(None, *ALL_ROLES)
 @require_POST
 @role_required(*ALL_ROLES)
 def diagnostic_abandon(request, pk: int):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from interventions import roles
+from interventions.idempotency import errors_of, json_errors, ok, replayable
 from interventions.roles import role_required
 from interventions.selectors import get_intervention_for
 
@@ -88,6 +89,7 @@ def intervention_procedures(request, pk: int):
     )
 
 
+@replayable(None, *ALL_ROLES)
 @require_POST
 @role_required(*ALL_ROLES)
 def intervention_attach(request, pk: int):
@@ -109,13 +111,9 @@ def intervention_attach(request, pk: int):
     return redirect("procedures-intervention", intervention.pk)
 
 
-@require_POST
-@role_required(*ALL_ROLES)
-def intervention_record(request, pk: int):
-    """Save every checklist and acceptance of the page at once (one form, any "Save")."""
-    intervention = intervention_to_work_on(request, pk)
+def _posted_results(request, intervention) -> dict:
     runs = selectors.runs_for(intervention)
-    results = {
+    return {
         run.pk: {
             step.pk: (
                 request.POST.get(f"result-{step.pk}", ""),
@@ -126,6 +124,29 @@ def intervention_record(request, pk: int):
         for run in runs
         if run.version.procedure.kind in (Kind.INTERVENTION, Kind.ACCEPTANCE)
     }
+
+
+def _record_replayed(request, pk: int):
+    """The same form replayed after working offline (docs/offline.md): JSON answers."""
+    intervention = intervention_to_work_on(request, pk)
+    try:
+        services.runs_record(
+            intervention=intervention,
+            results=_posted_results(request, intervention),
+            actor=request.user,
+        )
+    except ValidationError as error:
+        return json_errors(errors_of(error))
+    return ok(intervention)
+
+
+@replayable(_record_replayed, *ALL_ROLES)
+@require_POST
+@role_required(*ALL_ROLES)
+def intervention_record(request, pk: int):
+    """Save every checklist and acceptance of the page at once (one form, any "Save")."""
+    intervention = intervention_to_work_on(request, pk)
+    results = _posted_results(request, intervention)
     try:
         services.runs_record(intervention=intervention, results=results, actor=request.user)
     except ValidationError as error:

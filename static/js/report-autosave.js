@@ -9,6 +9,11 @@
  * the server answers). If someone else saved in between (another tablet, the dispatcher's
  * diagnostic run), the server refuses with their texts: sending stops, a banner shows both
  * texts, and the user chooses to keep theirs or their own. Nothing typed is dropped meanwhile.
+ *
+ * On the technician's tablet the texts go through the queue of actions (offline-queue.js) as
+ * soon as the network is down or other actions wait, so that they reach the server in their
+ * place (before the signatures that show them): one waiting copy, replaced by each newer one.
+ * The queue then says where they are; its conflict panel shows both texts.
  */
 (function () {
   "use strict";
@@ -32,6 +37,8 @@
   var banner = document.getElementById("report-conflict");
   // Names this open page: the history keeps one event per page and person (editing session).
   var pageId = Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
+  var queue = window.OfflineQueue || null;
+  var queuedRevision = null; // the local revision last put in the queue
 
   function setState(state, detail) {
     if (!badge) return;
@@ -69,6 +76,7 @@
     var pending = readLocal();
     if (!pending) { setState("saved"); return; }
     if (conflict) { setState("conflict"); return; }
+    if (queue && !queue.idle()) { toQueue(pending); return; }
     if (inFlight) { again = true; return; }
     inFlight = true;
     setState("saving");
@@ -106,10 +114,66 @@
       if (again) { again = false; send(); }
     }).catch(function () {
       inFlight = false;
+      if (queue) { toQueue(readLocal() || pending); return; }
       setState("offline");
       scheduleRetry();
     });
   }
+
+  function toQueue(pending) {
+    queuedRevision = pending.revision;
+    setState("offline");
+    return queue.queueTexts(url, pending.texts, pending.version === undefined ? 0 : pending.version, pageId)
+      .then(function () { queue.flush(); });
+  }
+
+  if (queue) {
+    // The queue delivered these texts: the local copy goes if nothing was typed since.
+    document.addEventListener("offline:sent", function (event) {
+      var entry = event.detail.entry;
+      if (entry.kind !== "texts" || entry.url !== url) return;
+      var versions = event.detail.answer.versions || {};
+      if (versions.texts !== undefined) version = versions.texts;
+      var current = readLocal();
+      if (current && current.revision === queuedRevision) {
+        localStorage.removeItem(key);
+        setState("saved");
+      } else if (current) {
+        rebase(version);
+      } else {
+        setState("saved");
+      }
+    });
+    // Their texts chosen in the queue's conflict panel: they replace what is on the page.
+    document.addEventListener("offline:dropped", function (event) {
+      var entry = event.detail.entry;
+      if (entry.kind !== "texts" || entry.url !== url || !event.detail.theirs) return;
+      var answer = event.detail.answer || {};
+      var theirs = (answer.conflict && answer.conflict.theirs) || {};
+      if (answer.conflict && answer.conflict.version !== undefined) version = answer.conflict.version;
+      fields.forEach(function (f) {
+        if (Object.prototype.hasOwnProperty.call(theirs, f.name)) f.value = theirs[f.name];
+      });
+      localStorage.removeItem(key);
+      setState("saved");
+    });
+    document.addEventListener("offline:kept", function (event) {
+      var entry = event.detail.entry;
+      if (entry.kind !== "texts" || entry.url !== url) return;
+      var answer = event.detail.answer || {};
+      if (answer.conflict && answer.conflict.version !== undefined) rebase(answer.conflict.version);
+    });
+  }
+
+  // The signatures queued offline show the texts as typed: put them in the queue first.
+  window.ReportAutosave = {
+    queueNow: function () {
+      var pending = readLocal();
+      clearTimeout(timer);
+      if (!pending || !queue) return Promise.resolve();
+      return toQueue(pending);
+    },
+  };
 
   // Later edits of this user are based on what the server now holds.
   function rebase(newVersion) {
@@ -225,6 +289,8 @@
       if (Object.prototype.hasOwnProperty.call(stored.texts, f.name)) f.value = stored.texts[f.name];
     });
     setState("dirty");
-    send();
+    // The queue first reads what waits in it: these texts go after the older actions.
+    if (queue) document.addEventListener("offline:ready", send, { once: true });
+    else send();
   }
 })();

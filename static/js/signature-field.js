@@ -128,4 +128,6 @@
   }
 
   document.querySelectorAll("[data-signature-field]").forEach(setup);
+  // Fields put in the page later (the signatures without network, offline-sign.js).
+  window.SignatureField = { setup: setup };
 })();

@@ -181,3 +181,31 @@ import_files = st.one_of(
         lambda raw: SimpleUploadedFile("../../clients.xlsx", b"PK\x03\x04" + raw, "application/zip")
     ),
 )
+
+
+def device_times(now: datetime.datetime) -> st.SearchStrategy:
+    """`X-Device-Time` of a replayed action (docs/offline.md): ISO 8601 with an offset, near
+    now or anywhere (years 1 and 9999 overflow in UTC), without offset, or any text."""
+    offsets = st.integers(min_value=-14 * 60, max_value=14 * 60).map(
+        lambda minutes: datetime.timezone(datetime.timedelta(minutes=minutes))
+    )
+    return st.one_of(
+        st.integers(min_value=-72 * 60, max_value=72 * 60).map(
+            lambda minutes: (now + datetime.timedelta(minutes=minutes)).isoformat()
+        ),
+        st.builds(
+            lambda value, tz: value.replace(tzinfo=tz).isoformat(),
+            st.datetimes(
+                min_value=datetime.datetime(1, 1, 1), max_value=datetime.datetime(9999, 12, 31)
+            ),
+            offsets,
+        ),
+        st.datetimes().map(datetime.datetime.isoformat),
+        hostile_text,
+    )
+
+
+# `Idempotency-Key`: a real uuid4 (the same one drawn again is a replay), or any text.
+idempotency_keys = st.one_of(
+    st.uuids(version=4).map(str), st.sampled_from(["", "short", "a" * 65]), hostile_text
+)

@@ -99,6 +99,14 @@ MATRIX = {
         "302 302 302 302 302 302",
         "302 302 302 302 302 302",
     ),
+    "tablet-manifest": (
+        "200 200 200 200 200 200",
+        "405 405 405 405 405 405",
+    ),
+    "tablet-service-worker": (
+        "200 200 200 200 200 200",
+        "405 405 405 405 405 405",
+    ),
     "home": (
         "login 302 302 302 302 302",
         "login 302 302 302 302 302",
@@ -243,6 +251,15 @@ MATRIX = {
     "interventions-login-unlock": (
         "405 405 405 405 405 405",
         "login 403 403 403 404 404",
+    ),
+    # The tablet's offline bundle and a fresh CSRF token: technicians only (their own jobs).
+    "interventions-offline": (
+        "login 200 200 403 403 403",
+        "405 405 405 405 405 405",
+    ),
+    "interventions-offline-csrf": (
+        "401 200 200 403 403 403",
+        "405 405 405 405 405 405",
     ),
     "interventions-mine": (
         "login 200 200 403 403 403",

@@ -179,3 +179,7 @@ def test_picker_text_of_thousands_of_words_is_no_server_error(client, manager, r
     client.force_login(manager)
     response = client.get(reverse(route), {name: "<b>" * 20_000, "field": name})
     assert response.status_code == 200
+
+
+def test_verification_of_a_number_with_a_nul_character_is_not_found(client, db):
+    assert client.get(reverse("reports-verify", args=["2026\x0000001"])).status_code == 404

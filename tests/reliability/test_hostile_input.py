@@ -57,6 +57,8 @@ class Spec:
     path: object = None  # world -> strategy of URL kwargs (the hostile part of a URL)
     examples: int = EXAMPLES
     htmx: bool = False  # also sent as htmx requests
+    # world -> {header: strategy}: headers sent (each one or not), e.g. the offline replay's
+    headers: object = None
     # Tables a refusal is meant to write: a failed login is counted (django-axes' lockout).
     refusal_writes: frozenset = frozenset()
     marks: list = field(default_factory=list)
@@ -183,6 +185,18 @@ def _change_log_path(w):
         ),
     )
 
+
+def _replay_headers() -> dict:
+    return {
+        "X-Offline-Replay": st.sampled_from(["1", "0", ""]),
+        "Idempotency-Key": hostile.idempotency_keys,
+        "X-Device-Time": hostile.device_times(timezone.now()),
+    }
+
+
+OFFLINE_REFUSAL_WRITES = frozenset(
+    {"interventions_replayedaction", "interventions_interventionevent"}
+)
 
 SPECS = {
     # The REST API (interventions/api/): JSON bodies through the pages' forms and services;
@@ -485,10 +499,25 @@ SPECS = {
     ),
     "interventions-visits-create": Spec("dispatcher", examples=EXAMPLES_WITHOUT_INPUT),
     # Tablet
-    "interventions-work-arrive": Spec("tech_a", examples=EXAMPLES_WITHOUT_INPUT),
+    # The arrival, departure and customer's signature are also replayed from the offline
+    # queue (docs/offline.md): hostile idempotency keys, device times, references to objects
+    # created offline. A refused replay stores its answer with its key (ReplayedAction) and a
+    # refused offline signature tells the dispatcher (an event): the writes of a refusal.
+    "interventions-work-arrive": Spec(
+        "tech_a",
+        headers=lambda w: _replay_headers(),
+        refusal_writes=OFFLINE_REFUSAL_WRITES,
+    ),
     "interventions-work-depart": Spec(
         "tech_a",
-        fields=lambda w: {"travel_km": hostile.numbers, "travel_minutes": hostile.numbers},
+        fields=lambda w: {
+            "travel_km": hostile.numbers,
+            "travel_minutes": hostile.numbers,
+            "created_by_key": hostile.idempotency_keys,
+        },
+        path=lambda w: st.fixed_dictionaries({"visit_pk": st.sampled_from([w.visit.pk, 0])}),
+        headers=lambda w: _replay_headers(),
+        refusal_writes=OFFLINE_REFUSAL_WRITES,
     ),
     "interventions-work-visit": Spec(
         "tech_a",
@@ -569,7 +598,12 @@ SPECS = {
             # A valid customer signature renders the PDF (seconds): the signing tests do that.
             "signature": hostile.signatures(allow_ink=False),
             "stamp": hostile.files,
+            "summary_fingerprint": hostile.choices(["0" * 64, "F" * 64]),
+            "summary_json": hostile.choices(['{"number": "x"}', "null"]),
+            "signed_on_device_at": hostile.device_times(timezone.now()),
         },
+        headers=lambda w: _replay_headers(),
+        refusal_writes=OFFLINE_REFUSAL_WRITES,
     ),
     "interventions-amendment-sign": Spec(
         "tech_a",
@@ -662,6 +696,14 @@ SPECS = {
     "procedures-archive": Spec(
         "manager", fields=lambda w: {"archived": hostile.choices(["0", "1"])}
     ),
+    # The tablet's offline bundle (docs/offline.md): reads no field; hostile query and headers
+    "interventions-offline": Spec(
+        "tech_a",
+        method="GET",
+        fields=lambda w: {"days": hostile.numbers},
+        headers=lambda w: {"X-Offline-Replay": st.sampled_from(["1", ""])},
+        examples=EXAMPLES_WITHOUT_INPUT,
+    ),
     # Procedures on an intervention
     "procedures-attach": Spec("tech_a", fields=lambda w: {"attach-procedure": _procedures(w)}),
     "procedures-intervention-record": Spec("tech_a", fields=_checklist_fields),
@@ -708,6 +750,9 @@ WITHOUT_INPUT = {
     "admin:*": "Django's admin: its forms are Django's, reached by the superuser only",
     "logout": "no field (Django's LogoutView)",
     "favicon": "a redirect to a static file",
+    "tablet-manifest": "a static description of the tablet app",
+    "tablet-service-worker": "a static script",
+    "interventions-offline-csrf": "a fresh CSRF token, reads nothing of the request",
     "home": "a redirect by role",
     "interventions-detail": "a page",
     "interventions-mine": "a page",
@@ -831,11 +876,14 @@ def _payload(fields: dict) -> st.SearchStrategy:
     return st.fixed_dictionaries(required, optional=values)
 
 
-def send(client, spec: Spec, url: str, data: dict, htmx: bool):
+def send(client, spec: Spec, url: str, data: dict, htmx: bool, extra_headers=None):
     headers = {"HX-Request": "true"} if htmx else {}
+    headers.update(extra_headers or {})
     if spec.json and spec.method != "GET":
         body = json.dumps(data)
-        return client.generic(spec.method, url, body, content_type="application/json")
+        return client.generic(
+            spec.method, url, body, content_type="application/json", headers=headers
+        )
     if spec.method == "GET":
         data = {k: v for k, v in data.items() if isinstance(v, str | list)}
         return client.get(url, data, headers=headers)
@@ -870,14 +918,17 @@ def test_endpoint_survives_hostile_input(world, db, name):
         data=_payload(fields),
         path_kwargs=path,
         htmx=st.booleans() if spec.htmx else st.just(False),
+        headers=st.fixed_dictionaries({}, optional=spec.headers(world))
+        if spec.headers
+        else st.just({}),
     )
-    def case(data, path_kwargs, htmx):
+    def case(data, path_kwargs, htmx, headers):
         nonlocal count
         count += 1
         url = _url(world, route, path_kwargs)
         with transaction.atomic():
             before = database_state()
-            response = send(client, spec, url, data, htmx)
+            response = send(client, spec, url, data, htmx, headers)
             if response.streaming:
                 b"".join(response.streaming_content)
             assert response.status_code < 500, (url, data)
