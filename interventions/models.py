@@ -1015,7 +1015,7 @@ class UserPreference(models.Model):
 # The dashboard's monthly summary (interventions/stats_summary.py): the period aggregates of
 # closed months, stored once, so that a year reads twelve months of rows instead of a year of
 # interventions, visits and parts. PostgreSQL only (the live queries elsewhere); written by
-# `stats_summary.refresh_month` alone, marked stale by database triggers on every write that
+# `stats_summary.refresh_months` alone, marked stale by database triggers on every write that
 # changes a closed month's figures.
 
 

@@ -10,15 +10,15 @@ technician, part, client, equipment kind) is the sum of:
   month (and every month on SQLite, which has no summary).
 
 Exactness: the figures are always those of the live query over the whole period
-(`aggregates(..., summary=False)`; tests/interventions/test_stats_summary.py compares both on
-random data). The summary of a month is computed by `refresh_month` alone, under a lock on its
+(the `stats` tables with `summary=False`; tests/interventions/test_stats_summary.py compares
+both on random data). The summary of a month is computed by `refresh_months` alone, under a lock on its
 `StatsMonth` row, and is used only while its `computed_version` equals `version`. PostgreSQL
 triggers (installed by the migration, `install`) bump `version` in the writer's own
 transaction, whatever writes: services, `QuerySet.update()`, `bulk_create`, the admin, raw SQL.
 A writer holds the row lock of the months it touches until it commits, so a refresh never
 computes a month while a write to it is pending, and a write committed after a refresh makes the
-month stale. A stale or missing month is recomputed when the dashboard reads it (one month:
-a few milliseconds), or by `manage.py refresh_stats`.
+month stale. The stale or missing months of a period are recomputed when the dashboard reads
+them (all at once, in a fixed number of queries), or by `manage.py refresh_stats`.
 
 What moves a closed month's figures, and what the triggers watch:
 * an intervention inserted or deleted, or its request date, client, equipment, deadline met,
@@ -365,101 +365,134 @@ def period_technicians(low, high, *, summary=True) -> dict[int, list]:
 # -- computing and storing a month -------------------------------------------------------------
 
 
-def _month_rows(month: datetime.date):
-    low, high = month_bounds(month)
-    ranges = [(low, high)]
-    totals = _live_months(ranges).get(month)
-    clients = dict(
-        _interventions(ranges).values_list("client_id").annotate(n=Count("*")).order_by()
+def _month(value) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def _months_rows(months: list[datetime.date]):
+    """The summary rows of `months`, each query grouped by month: as many queries for one
+    month as for forty."""
+    ranges = [month_bounds(m) for m in months]
+    totals = _live_months(ranges)
+    clients = (
+        _interventions(ranges)
+        .annotate(month=TruncMonth("requested_at"))
+        .values_list("month", "client_id")
+        .annotate(n=Count("*"))
+        .order_by()
     )
-    kinds = _live_kinds(ranges)
-    parts = _live_parts(ranges)
-    # Each (technician, intervention) pair with a finished visit this month, its hours and km,
-    # and the month of its previous finished visit.
-    pairs = (
+    kinds = (
+        _interventions(ranges)
+        .annotate(month=TruncMonth("requested_at"))
+        .values_list("month", "equipment__kind")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    parts = (
+        PartUsed.objects.filter(_ranges_q("intervention__requested_at", ranges))
+        .exclude(intervention__status=Status.CANCELLED)
+        .annotate(month=TruncMonth("intervention__requested_at"))
+        .values_list("month", "reference", "description")
+        .annotate(quantity=Sum("quantity"))
+        .order_by()
+    )
+    # Each (technician, intervention) pair with a finished visit in a month, its hours and km
+    # there, and the month of the pair's previous finished visit (`StatsMonthTechnician`).
+    pairs = list(
         _finished_visits(ranges)
-        .values_list("technician", "intervention")
+        .annotate(month=TruncMonth("arrived_at"))
+        .values_list("month", "technician", "intervention")
         .annotate(on_site=Sum(_duration("left_at", "arrived_at")), km=Sum("travel_km"))
         .order_by()
     )
-    pairs = list(pairs)
-    previous = {}
+    visited: dict[tuple, set] = defaultdict(set)
     if pairs:
         earlier = (
             Visit.objects.filter(
-                intervention__in={p[1] for p in pairs}, left_at__isnull=False, arrived_at__lt=low
+                intervention__in={p[2] for p in pairs},
+                left_at__isnull=False,
+                arrived_at__lt=month_bounds(months[-1])[1],
             )
-            .values_list("technician", "intervention", "arrived_at")
+            .annotate(month=TruncMonth("arrived_at"))
+            .values_list("technician", "intervention", "month")
+            .distinct()
             .order_by()
         )
-        for technician, intervention, arrived_at in earlier:
-            key = (technician, intervention)
-            day = timezone.localtime(arrived_at, _tz()).date().replace(day=1)
-            if key not in previous or previous[key] < day:
-                previous[key] = day
+        for technician, intervention, month in earlier:
+            visited[(technician, intervention)].add(_month(month))
     technicians: dict[tuple, list] = defaultdict(lambda: [0, Decimal("0"), 0])
-    for technician, intervention, on_site, km in pairs:
-        row = technicians[(technician, previous.get((technician, intervention)))]
+    for month, technician, intervention, on_site, km in pairs:
+        month = _month(month)
+        before = [m for m in visited[(technician, intervention)] if m < month]
+        row = technicians[(month, technician, max(before) if before else None)]
         row[0] += _us(on_site)
         row[1] += km or Decimal("0")
         row[2] += 1
     return totals, clients, kinds, parts, technicians
 
 
-def refresh_month(month: datetime.date) -> None:
-    """Compute and store one month's summary, under the lock of its `StatsMonth` row (writers
-    to the month wait, and make it stale when they commit)."""
+def refresh_months(months: list[datetime.date]) -> None:
+    """Compute and store the summary of `months` (closed months), under the locks of their
+    `StatsMonth` rows: writers to those months wait, and make them stale when they commit."""
+    months = sorted(set(months))
+    if not months:
+        return
+    table = StatsMonth._meta.db_table
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {StatsMonth._meta.db_table} (month, version) VALUES (%s, 0) "
-                "ON CONFLICT (month) DO NOTHING",
-                [month],
+                f"INSERT INTO {table} (month, version) SELECT m, 0 FROM unnest(%s::date[]) AS m "
+                "ORDER BY m ON CONFLICT (month) DO NOTHING",
+                [months],
             )
-        row = StatsMonth.objects.select_for_update().get(month=month)
-        totals, clients, kinds, parts, technicians = _month_rows(month)
+            cursor.execute(
+                f"SELECT month FROM {table} WHERE month = ANY(%s::date[]) ORDER BY month "
+                "FOR UPDATE",
+                [months],
+            )
+        totals, clients, kinds, parts, technicians = _months_rows(months)
         for model in SUMMARY_MODELS:
-            model.objects.filter(month=month).delete()
-        if totals:
-            StatsMonthTotals.objects.create(
+            model.objects.filter(month__in=months).delete()
+        StatsMonthTotals.objects.bulk_create(
+            StatsMonthTotals(
                 month=month,
-                total=totals[0],
-                with_deadline=totals[1],
-                met=totals[2],
-                resolved=totals[3],
-                resolution_us=totals[4],
+                total=row[0],
+                with_deadline=row[1],
+                met=row[2],
+                resolved=row[3],
+                resolution_us=row[4],
             )
+            for month, row in totals.items()
+        )
         StatsMonthClient.objects.bulk_create(
-            StatsMonthClient(month=month, client_id=k, total=n) for k, n in clients.items()
+            StatsMonthClient(month=_month(m), client_id=k, total=n) for m, k, n in clients
         )
         StatsMonthKind.objects.bulk_create(
-            StatsMonthKind(month=month, kind=k, total=n) for k, n in kinds.items()
+            StatsMonthKind(month=_month(m), kind=k or "", total=n) for m, k, n in kinds
         )
         StatsMonthPart.objects.bulk_create(
-            StatsMonthPart(month=month, reference=ref, description=desc, quantity=n)
-            for (ref, desc), n in parts.items()
+            StatsMonthPart(month=_month(m), reference=ref, description=desc, quantity=n)
+            for m, ref, desc, n in parts
         )
         StatsMonthTechnician.objects.bulk_create(
             StatsMonthTechnician(
-                month=month, technician_id=t, since=since, on_site_us=v[0], km=v[1], jobs=v[2]
+                month=m, technician_id=t, since=since, on_site_us=v[0], km=v[1], jobs=v[2]
             )
-            for (t, since), v in technicians.items()
+            for (m, t, since), v in technicians.items()
         )
-        row.computed_version = row.version
-        row.computed_at = timezone.now()
-        row.save(update_fields=["computed_version", "computed_at"])
+        StatsMonth.objects.filter(month__in=months).update(
+            computed_version=F("version"), computed_at=timezone.now()
+        )
 
 
 def ensure_fresh(months: list[datetime.date]) -> None:
-    """Recompute the months that are missing or stale."""
+    """Recompute the months that are missing or stale (all of them at once)."""
     fresh = set(
         StatsMonth.objects.filter(month__in=months, computed_version=F("version")).values_list(
             "month", flat=True
         )
     )
-    for month in months:
-        if month not in fresh:
-            refresh_month(month)
+    refresh_months([m for m in months if m not in fresh])
 
 
 def refresh(*, everything: bool = False) -> int:
@@ -484,8 +517,7 @@ def refresh(*, everything: bool = False) -> int:
             StatsMonth.objects.filter(computed_version=F("version")).values_list("month", flat=True)
         )
         months = [m for m in months if m not in fresh]
-    for month in months:
-        refresh_month(month)
+    refresh_months(months)
     return len(months)
 
 

@@ -1,9 +1,10 @@
 import functools
+import html
 
 from django import forms, template
 from django.forms.utils import flatatt
 from django.urls import get_script_prefix, reverse
-from django.utils.formats import date_format
+from django.utils.formats import date_format, localize
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
@@ -168,3 +169,60 @@ def filter_field(bound_field):
     return format_html(
         '<div id="div_{}" class="mb-3">{}{}</div>', bound_field.auto_id, label, control
     )
+
+
+@register.simple_tag(takes_context=True)
+def billing_row(context, line, show_billed_on, show_costs):
+    """One line of the billing list, as its template wrote it (checkbox, number link, dates,
+    client and contract, hours, km, the three items or « non facturé(e)s », totals, cost and
+    margin), in Python with plain strings: ~7 filters and a `{% url %}` per line were most of
+    the page's rendering, and `format_html` per cell still half of it (bench/README.md,
+    issue 14, last steps). Every text from the data goes through `html.escape`, as the
+    template's auto-escaping did."""
+    use_tz = context.use_tz
+    esc = html.escape
+
+    def day(value):
+        return date_format(template_localtime(value, use_tz), "SHORT_DATE_FORMAT") if value else ""
+
+    number, pk = esc(str(line.number)), int(line.pk)
+    out = [f'<tr data-number="{number}" data-status="{esc(str(line.status))}">']
+    if line.status == "signed":
+        out.append(
+            '<td><label class="tap-target"><input type="checkbox" '
+            f'class="form-check-input row-select" name="pk" value="{pk}" '
+            f'aria-label="{number}"></label></td>'
+        )
+    else:
+        out.append("<td></td>")
+    head, tail = _detail_url_parts(get_script_prefix())
+    out.append(
+        f'<td data-testid="number"><a class="intervention-number" '
+        f'href="{esc(head)}{pk}{esc(tail)}#billing">{number}</a></td>'
+    )
+    out.append(f"<td>{esc(day(line.signed_at))}</td>")
+    if show_billed_on:
+        out.append(f'<td data-testid="billed-on">{esc(day(line.billed_at) or "—")}</td>')
+    contract = (
+        f'<br><small class="text-muted">{esc(str(line.contract_number))}</small>'
+        if line.contract_number
+        else ""
+    )
+    out.append(f'<td class="billing-client">{esc(str(line.client_name))}{contract}</td>')
+    out.append(f'<td class="text-end">{esc(str(localize(line.facts.hours)))}</td>')
+    out.append(f'<td class="text-end">{esc(str(localize(line.facts.km)))}</td>')
+    amounts, money = line.amounts, billing.money_display
+    for flag in ("labour", "travel", "parts"):
+        if line.flags[flag]:
+            out.append(f'<td class="text-end">{esc(money(getattr(amounts, flag)))}</td>')
+        else:
+            state = esc(str(billing.flag_state(flag, False)))
+            out.append(f'<td class="text-end text-muted">{state}</td>')
+    out.append(f'<td class="text-end">{esc(money(amounts.total_excl_vat))}</td>')
+    out.append(f'<td class="text-end fw-semibold">{esc(money(amounts.total_incl_vat))}</td>')
+    if show_costs:
+        loss = " text-danger" if amounts.margin < 0 else ""
+        out.append(f'<td class="text-end">{esc(money(amounts.cost))}</td>')
+        out.append(f'<td class="text-end{loss}">{esc(money(amounts.margin))}</td>')
+    out.append("</tr>")
+    return mark_safe("".join(out))
