@@ -9,16 +9,16 @@ technician, part, client, equipment kind) is the sum of:
 * a **live** aggregate of the rest: the partial months at the period's edges and the current
   month (and every month on SQLite, which has no summary).
 
-Exactness: the figures are always those of the live query over the whole period
-(the `stats` tables with `summary=False`; tests/interventions/test_stats_summary.py compares
-both on random data). The summary of a month is computed by `refresh_months` alone, under a lock on its
+Exactness: the figures are always those of the live query over the whole period (the `stats`
+tables with `summary=False`; tests/interventions/test_stats_summary.py compares both on random
+data). The summary of a month is computed by `refresh_months` alone, under a lock on its
 `StatsMonth` row, and is used only while its `computed_version` equals `version`. PostgreSQL
-triggers (installed by the migration, `install`) bump `version` in the writer's own
-transaction, whatever writes: services, `QuerySet.update()`, `bulk_create`, the admin, raw SQL.
-A writer holds the row lock of the months it touches until it commits, so a refresh never
-computes a month while a write to it is pending, and a write committed after a refresh makes the
-month stale. The stale or missing months of a period are recomputed when the dashboard reads
-them (all at once, in a fixed number of queries), or by `manage.py refresh_stats`.
+triggers (installed by the migration, `install`) bump `version` in the writer's own transaction,
+whatever writes: services, `QuerySet.update()`, `bulk_create`, the admin, raw SQL. A writer
+holds the row lock of the months it touches until it commits, so a refresh never computes a
+month while a write to it is pending, and a write committed after a refresh makes the month
+stale. The stale or missing months of a period are recomputed when the dashboard reads them (all
+at once, in a fixed number of queries), or by `manage.py refresh_stats`.
 
 What moves a closed month's figures, and what the triggers watch:
 * an intervention inserted or deleted, or its request date, client, equipment, deadline met,
