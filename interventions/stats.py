@@ -75,14 +75,16 @@ def _bounds(start: datetime.date, end: datetime.date):
     return low, high
 
 
-def per_month(start: datetime.date, end: datetime.date, *, summary: bool = True) -> Table:
+def per_month(
+    start: datetime.date, end: datetime.date, *, summary: bool = True, parts=None
+) -> Table:
     """Interventions per month, share within the contract's deadline, mean time to resolution.
     Every period table reads `stats_summary` (closed months stored, the rest live); `summary=False`
     aggregates the whole period live (the reference the tests compare with)."""
     low, high = _bounds(start, end)
     table = []
     for month, (total, with_deadline, met, resolved, resolution_us) in stats_summary.period_months(
-        low, high, summary=summary
+        low, high, summary=summary, parts=parts
     ).items():
         share = Decimal(100 * met / with_deadline).quantize(Decimal("1")) if with_deadline else None
         # The mean in whole seconds (rounded down), then hours half up, as every duration.
@@ -116,11 +118,13 @@ def _top(totals: dict, ordered_keys, n: int | None = TOP) -> list:
     return candidates[:n] if n else candidates
 
 
-def per_technician(start: datetime.date, end: datetime.date, *, summary: bool = True) -> Table:
+def per_technician(
+    start: datetime.date, end: datetime.date, *, summary: bool = True, parts=None
+) -> Table:
     """Hours on site, km and interventions per technician (finished visits arrived in the
     period), by name as the database orders them."""
     low, high = _bounds(start, end)
-    by_technician = stats_summary.period_technicians(low, high, summary=summary)
+    by_technician = stats_summary.period_technicians(low, high, summary=summary, parts=parts)
     people = (
         get_user_model()
         .objects.filter(pk__in=by_technician)
@@ -159,9 +163,11 @@ def _ordered_labels(keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
         return [tuple(row) for row in cursor.fetchall()]
 
 
-def parts_consumed(start: datetime.date, end: datetime.date, *, summary: bool = True) -> Table:
+def parts_consumed(
+    start: datetime.date, end: datetime.date, *, summary: bool = True, parts=None
+) -> Table:
     low, high = _bounds(start, end)
-    quantities = stats_summary.period_parts(low, high, summary=summary)
+    quantities = stats_summary.period_parts(low, high, summary=summary, parts=parts)
     table = [
         [" — ".join(p for p in key if p), quantities[key]]
         for key in _top(quantities, _ordered_labels)
@@ -175,9 +181,11 @@ def parts_consumed(start: datetime.date, end: datetime.date, *, summary: bool = 
     )
 
 
-def per_client(start: datetime.date, end: datetime.date, *, summary: bool = True) -> Table:
+def per_client(
+    start: datetime.date, end: datetime.date, *, summary: bool = True, parts=None
+) -> Table:
     low, high = _bounds(start, end)
-    rows = stats_summary.top_clients(low, high, TOP, summary=summary)
+    rows = stats_summary.top_clients(low, high, TOP, summary=summary, parts=parts)
     return Table(
         key="clients",
         title=_("Interventions per client"),
@@ -187,9 +195,11 @@ def per_client(start: datetime.date, end: datetime.date, *, summary: bool = True
     )
 
 
-def per_equipment_kind(start: datetime.date, end: datetime.date, *, summary: bool = True) -> Table:
+def per_equipment_kind(
+    start: datetime.date, end: datetime.date, *, summary: bool = True, parts=None
+) -> Table:
     low, high = _bounds(start, end)
-    totals = stats_summary.period_kinds(low, high, summary=summary)
+    totals = stats_summary.period_kinds(low, high, summary=summary, parts=parts)
     labels = dict(Equipment.Kind.choices)
     # Most first; ties in the order of the kinds' list, "no equipment" last.
     order = {kind: i for i, kind in enumerate(labels)}
@@ -452,12 +462,14 @@ def dashboard_tables(
 ) -> list[Table]:
     """Every table of the dashboard; the annual visits cut to the most behind unless `full`
     (a CSV holds them all); `summary=False`: the period tables aggregated live."""
+    # The period's summary months checked (and brought up to date) once for the five tables.
+    parts = stats_summary.prepare(*_bounds(start, end), summary=summary)
     return [
-        per_month(start, end, summary=summary),
-        per_technician(start, end, summary=summary),
-        parts_consumed(start, end, summary=summary),
-        per_client(start, end, summary=summary),
-        per_equipment_kind(start, end, summary=summary),
+        per_month(start, end, parts=parts),
+        per_technician(start, end, parts=parts),
+        parts_consumed(start, end, parts=parts),
+        per_client(start, end, parts=parts),
+        per_equipment_kind(start, end, parts=parts),
         deadlines_at_risk(),
         work_to_sign(),
         contracts_ending(),

@@ -145,6 +145,19 @@ def split(low: datetime.datetime, high: datetime.datetime, *, summary: bool = Tr
     return Split(months, live)
 
 
+def prepare(low, high, *, summary: bool = True) -> Split:
+    """The split of a period with its summary months brought up to date, once for all the
+    tables that read it (`stats.dashboard_tables`)."""
+    parts = split(low, high, summary=summary)
+    if parts.months:
+        ensure_fresh(parts.months)
+    return parts
+
+
+def _parts(low, high, summary: bool, parts: Split | None) -> Split:
+    return parts if parts is not None else prepare(low, high, summary=summary)
+
+
 # -- the live aggregates, over any list of [low, high) ranges ---------------------------------
 
 
@@ -257,11 +270,10 @@ def _live_technicians(ranges, *, outside=None) -> dict[int, list]:
 # -- the merged aggregates the dashboard reads ------------------------------------------------
 
 
-def period_months(low, high, *, summary=True) -> dict[datetime.date, list[int]]:
-    parts = split(low, high, summary=summary)
+def period_months(low, high, *, summary=True, parts=None) -> dict[datetime.date, list[int]]:
+    parts = _parts(low, high, summary, parts)
     out = _live_months(parts.live)
     if parts.months:
-        ensure_fresh(parts.months)
         for row in StatsMonthTotals.objects.filter(month__in=parts.months).values_list(
             "month", "total", "with_deadline", "met", "resolved", "resolution_us"
         ):
@@ -275,11 +287,11 @@ def _add(out: dict, rows) -> dict:
     return out
 
 
-def top_clients(low, high, n: int, *, summary=True) -> list[tuple[str, int]]:
+def top_clients(low, high, n: int, *, summary=True, parts=None) -> list[tuple[str, int]]:
     """(client name, interventions) of the `n` clients with the most, then by name and number
     in the database's collation. ~5,000 clients have interventions in a year: summed, ordered
     and cut by the database, which returns `n` rows."""
-    parts = split(low, high, summary=summary)
+    parts = _parts(low, high, summary, parts)
     sources = []
     params: list = []
     if parts.live:
@@ -288,7 +300,6 @@ def top_clients(low, high, n: int, *, summary=True) -> list[tuple[str, int]]:
         sources.append(sql)
         params += live_params
     if parts.months:
-        ensure_fresh(parts.months)
         stored = StatsMonthClient.objects.filter(month__in=parts.months).values(
             "client_id", "total"
         )
@@ -307,11 +318,10 @@ def top_clients(low, high, n: int, *, summary=True) -> list[tuple[str, int]]:
         return [(name, int(total)) for name, total in cursor.fetchall()]
 
 
-def period_kinds(low, high, *, summary=True) -> dict[str, int]:
-    parts = split(low, high, summary=summary)
+def period_kinds(low, high, *, summary=True, parts=None) -> dict[str, int]:
+    parts = _parts(low, high, summary, parts)
     out = _live_kinds(parts.live)
     if parts.months:
-        ensure_fresh(parts.months)
         rows = (
             StatsMonthKind.objects.filter(month__in=parts.months)
             .values_list("kind")
@@ -322,11 +332,10 @@ def period_kinds(low, high, *, summary=True) -> dict[str, int]:
     return out
 
 
-def period_parts(low, high, *, summary=True) -> dict[tuple[str, str], Decimal]:
-    parts = split(low, high, summary=summary)
+def period_parts(low, high, *, summary=True, parts=None) -> dict[tuple[str, str], Decimal]:
+    parts = _parts(low, high, summary, parts)
     out = _live_parts(parts.live)
     if parts.months:
-        ensure_fresh(parts.months)
         rows = (
             StatsMonthPart.objects.filter(month__in=parts.months)
             .values_list("reference", "description")
@@ -337,12 +346,11 @@ def period_parts(low, high, *, summary=True) -> dict[tuple[str, str], Decimal]:
     return out
 
 
-def period_technicians(low, high, *, summary=True) -> dict[int, list]:
-    parts = split(low, high, summary=summary)
+def period_technicians(low, high, *, summary=True, parts=None) -> dict[int, list]:
+    parts = _parts(low, high, summary, parts)
     if not parts.months:
         return _live_technicians(parts.live)
     out = _live_technicians(parts.live, outside=(parts.summary_low, parts.summary_high))
-    ensure_fresh(parts.months)
     first = parts.months[0]
     rows = (
         StatsMonthTechnician.objects.filter(month__in=parts.months)
