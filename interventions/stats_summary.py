@@ -578,44 +578,51 @@ WATCHED = {
 
 
 def _trigger_sql(table: str) -> list[str]:
+    """Inserts and deletes: one statement trigger (a bulk insert marks its months once).
+    Updates: a row trigger whose WHEN compares the watched columns, so that the many updates
+    that change none of them (a status moving on, a text, a signature) run no function at all."""
     stamps, columns = WATCHED[table]
-    old_cols = ", ".join(f"o.{c.strip()}" for c in columns.split(","))
-    new_cols = ", ".join(f"n.{c.strip()}" for c in columns.split(","))
+    old_cols = ", ".join(f"OLD.{c.strip()}" for c in columns.split(","))
+    new_cols = ", ".join(f"NEW.{c.strip()}" for c in columns.split(","))
     function = f"stats_mark_{table}"
-    body = f"""
+    sql = [
+        f"""
 CREATE OR REPLACE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'INSERT' THEN
         PERFORM stats_mark(ARRAY(WITH changed AS (SELECT * FROM new_rows) {stamps}));
-    ELSIF TG_OP = 'DELETE' THEN
-        PERFORM stats_mark(ARRAY(WITH changed AS (SELECT * FROM old_rows) {stamps}));
     ELSE
-        PERFORM stats_mark(ARRAY(
-            WITH pairs AS (
-                SELECT o.id FROM old_rows o JOIN new_rows n ON n.id = o.id
-                WHERE ({old_cols}) IS DISTINCT FROM ({new_cols})
-            ), changed AS (
-                SELECT * FROM old_rows WHERE id IN (SELECT id FROM pairs)
-                UNION ALL SELECT * FROM new_rows WHERE id IN (SELECT id FROM pairs)
-            ) {stamps}));
+        PERFORM stats_mark(ARRAY(WITH changed AS (SELECT * FROM old_rows) {stamps}));
     END IF;
     RETURN NULL;
 END $$;
-"""
-    sql = [body]
-    for op, referencing in (
-        ("INSERT", "NEW TABLE AS new_rows"),
-        ("UPDATE", "OLD TABLE AS old_rows NEW TABLE AS new_rows"),
-        ("DELETE", "OLD TABLE AS old_rows"),
-    ):
+""",
+        f"""
+CREATE OR REPLACE FUNCTION {function}_row() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM stats_mark(ARRAY(WITH changed AS (SELECT OLD.* UNION ALL SELECT NEW.*) {stamps}));
+    RETURN NULL;
+END $$;
+""",
+    ]
+    for op in ("INSERT", "UPDATE", "DELETE"):
         if table == "clients_equipment" and op != "UPDATE":
             continue  # a new equipment has no intervention; a used one cannot be deleted
         name = f"{function}_{op.lower()}"
         sql.append(f"DROP TRIGGER IF EXISTS {name} ON {table};")
-        sql.append(
-            f"CREATE TRIGGER {name} AFTER {op} ON {table} REFERENCING {referencing} "
-            f"FOR EACH STATEMENT EXECUTE FUNCTION {function}();"
-        )
+        if op == "UPDATE":
+            sql.append(
+                f"CREATE TRIGGER {name} AFTER UPDATE ON {table} FOR EACH ROW "
+                f"WHEN (({old_cols}) IS DISTINCT FROM ({new_cols})) "
+                f"EXECUTE FUNCTION {function}_row();"
+            )
+        else:
+            table_name = "new_rows" if op == "INSERT" else "old_rows"
+            sql.append(
+                f"CREATE TRIGGER {name} AFTER {op} ON {table} "
+                f"REFERENCING {'NEW' if op == 'INSERT' else 'OLD'} TABLE AS {table_name} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {function}();"
+            )
     return sql
 
 
@@ -634,4 +641,5 @@ def uninstall(conn) -> None:
     with conn.cursor() as cursor:
         for table in WATCHED:
             cursor.execute(f"DROP FUNCTION IF EXISTS stats_mark_{table}() CASCADE;")
+            cursor.execute(f"DROP FUNCTION IF EXISTS stats_mark_{table}_row() CASCADE;")
         cursor.execute("DROP FUNCTION IF EXISTS stats_mark(timestamptz[]);")
