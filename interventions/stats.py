@@ -385,12 +385,16 @@ def deadlines_at_risk(now: datetime.datetime | None = None) -> Table:
     """Open interventions nobody has reached yet whose contract deadline is at risk or passed
     (now, whatever the period): most urgent first. Hours left are negative once overdue."""
     now = now or timezone.now()
+    watched = Intervention.objects.filter(
+        status__in=[Status.NEW, Status.SCHEDULED, Status.IN_PROGRESS],
+        deadline_at__isnull=False,
+        first_arrival_at__isnull=True,
+    )
+    # The 200 soonest read in order from `intervention_at_risk_idx` (0.3 ms), then joined:
+    # one query. Joining first made PostgreSQL sort all ~2,000 watched jobs (8–19 ms at 100k).
+    first = watched.order_by("deadline_at").values("pk")[:200]
     candidates = (
-        Intervention.objects.filter(
-            status__in=[Status.NEW, Status.SCHEDULED, Status.IN_PROGRESS],
-            deadline_at__isnull=False,
-            first_arrival_at__isnull=True,
-        )
+        Intervention.objects.filter(pk__in=first)
         .select_related("client", "technician")
         # Only what the table and `deadline_state` read: the jobs' texts and contract JSON
         # made these 200 rows cost more than the query (bench/README.md).
