@@ -11,8 +11,12 @@ in the database it measures — so never point it at production data — and log
 the database session store; technician pages use the technician of the chosen job.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/copy_100k .venv/bin/python bench/pages.py
+    .venv/bin/python bench/pages.py --database-url postgres://postgres@127.0.0.1:5432/copy_100k
     … bench/pages.py --only list,planning --rounds 10
     … bench/pages.py --url "/interventions/?status=&page=200" --as dispatcher
+
+Before measuring, the dashboard's monthly summary is brought up to date (`refresh_stats`: a copy
+migrated after `load_data` has none), as a deployment does after loading data.
 
 Pages are chosen from the data at start (the equipment with the most interventions, a signed
 report, a job in progress, the month with the most signatures…) so the run works on any copy.
@@ -32,6 +36,9 @@ from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+# `--database-url URL` instead of DATABASE_URL (read before Django starts).
+if "--database-url" in sys.argv:
+    os.environ["DATABASE_URL"] = sys.argv[sys.argv.index("--database-url") + 1]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-0123456789")
 
@@ -48,6 +55,7 @@ from django.db.models.functions import TruncMonth  # noqa: E402
 from django.test import Client as DjangoClient  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from interventions import stats_summary  # noqa: E402
 from interventions.models import Intervention, SignedReport, Status  # noqa: E402
 from interventions.roles import DISPATCHER, GROUP_NAMES, MANAGER  # noqa: E402
 
@@ -217,7 +225,14 @@ def main() -> None:
     parser.add_argument("--only", help="comma-separated page names (prefix match)")
     parser.add_argument("--url", help="measure this path only")
     parser.add_argument("--as", dest="role", default=DISPATCHER, help="dispatcher|manager|admin")
+    parser.add_argument("--database-url", help="the database to measure (else DATABASE_URL)")
     args = parser.parse_args()
+
+    # The dashboard's monthly summary, as load_data leaves it (a copy migrated since has none):
+    # computed here rather than by the first warm-up request.
+    months = stats_summary.refresh()
+    if months:
+        print(f"refresh_stats: {months} months computed", file=sys.stderr)
 
     users = bench_users()
     if args.url:

@@ -348,6 +348,37 @@ class Intervention(models.Model):
                 condition=Q(billed_at__isnull=False),
                 name="intervention_billed_at_idx",
             ),
+            # The jobs in progress (~1 %), for the « à faire signer » count on every list page
+            # (`to_sign_q`): with `visit_done_idx` the count is two index-only scans (6.5 to
+            # 2.6 ms at 100,000 interventions). Alone it made PostgreSQL hash every visit
+            # (24 ms): the two go together (bench/README.md, issue 14, last steps).
+            models.Index(
+                fields=["id"],
+                condition=Q(status=Status.IN_PROGRESS),
+                name="intervention_in_progress_idx",
+            ),
+            # The dashboard's annual contract visits count the planned interventions of the last
+            # contract year by contract and day: ~5,000 of the year's ~38,000 rows, read from
+            # this index alone instead of filtering the year's rows (bench/README.md, issue 14,
+            # last steps).
+            models.Index(
+                fields=["requested_at"],
+                include=["contract", "status", "id"],
+                condition=Q(channel=Channel.PLANNED),
+                name="intervention_planned_idx",
+            ),
+            # The dashboard's deadlines at risk: open jobs nobody has reached, with a deadline,
+            # soonest first — read in order and cut at 200, instead of sorting the ~2,800 open
+            # jobs with a deadline.
+            models.Index(
+                fields=["deadline_at"],
+                condition=Q(
+                    status__in=[Status.NEW, Status.SCHEDULED, Status.IN_PROGRESS],
+                    first_arrival_at__isnull=True,
+                    deadline_at__isnull=False,
+                ),
+                name="intervention_at_risk_idx",
+            ),
         ]
         permissions = [
             ("bill_intervention", _("Can mark interventions as billed")),
@@ -447,6 +478,14 @@ class Visit(models.Model):
                 name="visit_period_stats_idx",
             ),
             models.Index(fields=["intervention", "-arrived_at"], name="visit_last_arrival_idx"),
+            # Has this job a visit over (`to_sign_q`)? Answered from the index alone
+            # (PostgreSQL covering index; a plain one elsewhere). See
+            # `intervention_in_progress_idx`.
+            models.Index(
+                fields=["intervention"],
+                include=["left_at", "arrived_at"],
+                name="visit_done_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -1131,3 +1170,98 @@ class ReplayedAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.key} {self.method} {self.path} → {self.status}"
+
+
+# The dashboard's monthly summary (interventions/stats_summary.py): the period aggregates of
+# closed months, stored once, so that a year reads twelve months of rows instead of a year of
+# interventions, visits and parts. PostgreSQL only (the live queries elsewhere); written by
+# `stats_summary.refresh_months` alone, marked stale by database triggers on every write that
+# changes a closed month's figures.
+
+
+class StatsMonth(models.Model):
+    """One closed month of the summary: `version` is bumped by the triggers on every write
+    that touches the month; the summary rows hold the figures of `computed_version`."""
+
+    month = models.DateField(_("month"), primary_key=True)
+    version = models.BigIntegerField(_("version"), default=0)
+    computed_version = models.BigIntegerField(_("computed version"), null=True, blank=True)
+    computed_at = models.DateTimeField(_("computed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("statistics month")
+        verbose_name_plural = _("statistics months")
+
+    def __str__(self) -> str:
+        return self.month.strftime("%m/%Y")
+
+
+class StatsMonthTotals(models.Model):
+    """`stats.per_month`: interventions requested this month (cancelled ones excluded)."""
+
+    month = models.DateField(primary_key=True)
+    total = models.PositiveIntegerField(default=0)
+    with_deadline = models.PositiveIntegerField(default=0)
+    met = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    resolution_us = models.BigIntegerField(default=0)  # summed, in microseconds
+
+    def __str__(self) -> str:
+        return str(self.month)
+
+
+class StatsMonthClient(models.Model):
+    """`stats.per_client`: interventions requested this month per client (ids: the names
+    are read when shown, so a renamed client needs no refresh)."""
+
+    month = models.DateField()
+    client_id = models.BigIntegerField()
+    total = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["month"], include=["client_id", "total"], name="stats_client_idx")
+        ]
+
+    def __str__(self) -> str:
+        return str((self.month, self.client_id))
+
+
+class StatsMonthKind(models.Model):
+    """`stats.per_equipment_kind`: per equipment kind ("" for none)."""
+
+    month = models.DateField()
+    kind = models.CharField(max_length=20, blank=True)
+    total = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return str((self.month, self.kind))
+
+
+class StatsMonthPart(models.Model):
+    """`stats.parts_consumed`: quantities per part line label, interventions of the month."""
+
+    month = models.DateField()
+    reference = models.CharField(max_length=40, blank=True)
+    description = models.CharField(max_length=200)
+    quantity = models.DecimalField(max_digits=14, decimal_places=2)
+
+    def __str__(self) -> str:
+        return str((self.month, self.reference))
+
+
+class StatsMonthTechnician(models.Model):
+    """`stats.per_technician`: finished visits arrived this month, per technician. `jobs`
+    counts the interventions whose visit by this technician is the first since `since` (the
+    month of the pair's previous finished visit, None if none): a period of whole months
+    [S, E] counts each intervention once, in its first month with `since` before S."""
+
+    month = models.DateField()
+    technician_id = models.BigIntegerField()
+    since = models.DateField(null=True, blank=True)
+    on_site_us = models.BigIntegerField(default=0)
+    km = models.DecimalField(max_digits=14, decimal_places=1, default=Decimal("0"))
+    jobs = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return str((self.month, self.technician_id, self.since))

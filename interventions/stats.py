@@ -9,26 +9,24 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.db.models import (
-    Avg,
     Count,
-    DurationField,
-    ExpressionWrapper,
     F,
     OuterRef,
     Q,
     Subquery,
-    Sum,
 )
-from django.db.models.functions import TruncDate, TruncMonth
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from clients.models import Contract, Equipment
 
+from . import stats_summary
 from .billing import hours_from_seconds
-from .models import Channel, Intervention, PartUsed, Status, Visit, to_sign_q
+from .models import Channel, Intervention, Status, Visit, to_sign_q
 from .people import display_name
 from .sla import deadline_state
 
@@ -77,50 +75,21 @@ def _bounds(start: datetime.date, end: datetime.date):
     return low, high
 
 
-def _hours(duration: datetime.timedelta | None) -> Decimal:
-    """Hours with one decimal, rounded half up like every duration (4.25 h → 4.3, 5.75 h → 5.8)."""
-    if not duration:
-        return Decimal("0.0")
-    return hours_from_seconds(duration.total_seconds(), 1)
-
-
-def _duration(end: str, start: str) -> ExpressionWrapper:
-    return ExpressionWrapper(F(end) - F(start), output_field=DurationField())
-
-
-def per_month(start: datetime.date, end: datetime.date) -> Table:
-    """Interventions per month, share within the contract's deadline, mean time to resolution."""
+def per_month(
+    start: datetime.date, end: datetime.date, *, summary: bool = True, parts=None
+) -> Table:
+    """Interventions per month, share within the contract's deadline, mean time to resolution.
+    Every period table reads `stats_summary` (closed months stored, the rest live); `summary=False`
+    aggregates the whole period live (the reference the tests compare with)."""
     low, high = _bounds(start, end)
-    rows = (
-        Intervention.objects.filter(requested_at__gte=low, requested_at__lt=high)
-        .exclude(status=Status.CANCELLED)
-        .annotate(month=TruncMonth("requested_at"))
-        .values("month")
-        .annotate(
-            total=Count("pk"),
-            with_deadline=Count("pk", filter=Q(met_deadline__isnull=False)),
-            met=Count("pk", filter=Q(met_deadline=True)),
-            resolution=Avg(
-                _duration("resolved_at", "requested_at"), filter=Q(resolved_at__isnull=False)
-            ),
-        )
-        .order_by("month")
-    )
     table = []
-    for row in rows:
-        share = (
-            Decimal(100 * row["met"] / row["with_deadline"]).quantize(Decimal("1"))
-            if row["with_deadline"]
-            else None
-        )
-        table.append(
-            [
-                row["month"].strftime("%m/%Y"),
-                row["total"],
-                share,
-                _hours(row["resolution"]) if row["resolution"] else None,
-            ]
-        )
+    for month, (total, with_deadline, met, resolved, resolution_us) in stats_summary.period_months(
+        low, high, summary=summary, parts=parts
+    ).items():
+        share = Decimal(100 * met / with_deadline).quantize(Decimal("1")) if with_deadline else None
+        # The mean in whole seconds (rounded down), then hours half up, as every duration.
+        mean = hours_from_seconds(resolution_us // (resolved * 1_000_000), 1) if resolved else None
+        table.append([month.strftime("%m/%Y"), total, share, mean])
     return Table(
         key="months",
         title=_("Interventions per month"),
@@ -136,40 +105,42 @@ def per_month(start: datetime.date, end: datetime.date) -> Table:
     )
 
 
-def per_technician(start: datetime.date, end: datetime.date) -> Table:
-    """Hours on site, km and interventions per technician. Grouped by the technician's id (a
-    small sort that fits in memory, from `visit_period_stats_idx` alone), then their names in a
-    second query: grouping by the name columns sorted ~40,000 rows on disk (bench/README.md)."""
+def _top(totals: dict, ordered_keys, n: int | None = TOP) -> list:
+    """The keys with the largest totals, ties in the order of `ordered_keys(candidates)` (the
+    database's collation for names and references, as an ORDER BY gave)."""
+    if not totals:
+        return []
+    values = sorted(totals.values(), reverse=True)
+    threshold = values[min(n, len(values)) - 1] if n else values[-1]
+    candidates = [k for k, v in totals.items() if v >= threshold]
+    rank = {k: i for i, k in enumerate(ordered_keys(candidates))}
+    candidates.sort(key=lambda k: (-totals[k], rank[k]))
+    return candidates[:n] if n else candidates
+
+
+def per_technician(
+    start: datetime.date, end: datetime.date, *, summary: bool = True, parts=None
+) -> Table:
+    """Hours on site, km and interventions per technician (finished visits arrived in the
+    period), by name as the database orders them."""
     low, high = _bounds(start, end)
-    rows = list(
-        Visit.objects.filter(arrived_at__gte=low, arrived_at__lt=high, left_at__isnull=False)
-        .values("technician")
-        .annotate(
-            on_site=Sum(_duration("left_at", "arrived_at")),
-            km=Sum("travel_km"),
-            jobs=Count("intervention", distinct=True),
-        )
-        .order_by()
-    )
-    by_technician = {r["technician"]: r for r in rows}
-    # The database's collation orders the names, as it did when it grouped by them.
+    by_technician = stats_summary.period_technicians(low, high, summary=summary, parts=parts)
     people = (
         get_user_model()
         .objects.filter(pk__in=by_technician)
         .only("username", "first_name", "last_name")
         .order_by("last_name", "username")
+        if by_technician
+        else []
     )
-    people = {p.pk: p for p in people} if rows else {}
-    rows = [by_technician[pk] for pk in people]
     table = [
         [
-            f"{people[r['technician']].first_name} {people[r['technician']].last_name}".strip()
-            or people[r["technician"]].username,
-            _hours(r["on_site"]),
-            r["km"] or Decimal("0"),
-            r["jobs"],
+            f"{p.first_name} {p.last_name}".strip() or p.username,
+            hours_from_seconds(by_technician[p.pk][0] // 1_000_000, 1),
+            by_technician[p.pk][1],
+            by_technician[p.pk][2],
         ]
-        for r in rows
+        for p in people
     ]
     return Table(
         key="technicians",
@@ -180,20 +151,26 @@ def per_technician(start: datetime.date, end: datetime.date) -> Table:
     )
 
 
-def parts_consumed(start: datetime.date, end: datetime.date) -> Table:
-    low, high = _bounds(start, end)
-    rows = (
-        PartUsed.objects.filter(
-            intervention__requested_at__gte=low, intervention__requested_at__lt=high
+def _ordered_labels(keys: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(reference, description) pairs in the database's order."""
+    if connection.vendor != "postgresql":
+        return sorted(keys)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT r, d FROM unnest(%s::varchar[], %s::varchar[]) AS t(r, d) ORDER BY r, d",
+            [[k[0] for k in keys], [k[1] for k in keys]],
         )
-        .exclude(intervention__status=Status.CANCELLED)
-        .values("reference", "description")
-        .annotate(quantity=Sum("quantity"))
-        .order_by("-quantity", "reference")[:TOP]
-    )
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def parts_consumed(
+    start: datetime.date, end: datetime.date, *, summary: bool = True, parts=None
+) -> Table:
+    low, high = _bounds(start, end)
+    quantities = stats_summary.period_parts(low, high, summary=summary, parts=parts)
     table = [
-        [" — ".join(p for p in (r["reference"], r["description"]) if p), r["quantity"]]
-        for r in rows
+        [" — ".join(p for p in key if p), quantities[key]]
+        for key in _top(quantities, _ordered_labels)
     ]
     return Table(
         key="parts",
@@ -204,42 +181,34 @@ def parts_consumed(start: datetime.date, end: datetime.date) -> Table:
     )
 
 
-def per_client(start: datetime.date, end: datetime.date) -> Table:
+def per_client(
+    start: datetime.date, end: datetime.date, *, summary: bool = True, parts=None
+) -> Table:
     low, high = _bounds(start, end)
-    rows = (
-        Intervention.objects.filter(requested_at__gte=low, requested_at__lt=high)
-        .exclude(status=Status.CANCELLED)
-        .values("client__number", "client__name")
-        .annotate(total=Count("pk"))
-        .order_by("-total", "client__name")[:TOP]
-    )
+    rows = stats_summary.top_clients(low, high, TOP, summary=summary, parts=parts)
     return Table(
         key="clients",
         title=_("Interventions per client"),
         columns=[_("Client"), _("Interventions")],
-        rows=[[r["client__name"], r["total"]] for r in rows],
+        rows=[[name, total] for name, total in rows],
         note=_("The %(n)s clients with the most interventions.") % {"n": TOP},
     )
 
 
-def per_equipment_kind(start: datetime.date, end: datetime.date) -> Table:
+def per_equipment_kind(
+    start: datetime.date, end: datetime.date, *, summary: bool = True, parts=None
+) -> Table:
     low, high = _bounds(start, end)
-    rows = (
-        Intervention.objects.filter(requested_at__gte=low, requested_at__lt=high)
-        .exclude(status=Status.CANCELLED)
-        .values("equipment__kind")
-        .annotate(total=Count("pk"))
-        .order_by("-total")
-    )
+    totals = stats_summary.period_kinds(low, high, summary=summary, parts=parts)
     labels = dict(Equipment.Kind.choices)
+    # Most first; ties in the order of the kinds' list, "no equipment" last.
+    order = {kind: i for i, kind in enumerate(labels)}
+    kinds = sorted(totals, key=lambda k: (-totals[k], order.get(k, len(order))))
     return Table(
         key="equipment",
         title=_("Interventions per equipment kind"),
         columns=[_("Equipment kind"), _("Interventions")],
-        rows=[
-            [str(labels.get(r["equipment__kind"], _("No equipment specified"))), r["total"]]
-            for r in rows
-        ],
+        rows=[[str(labels.get(k, _("No equipment specified"))), totals[k]] for k in kinds],
         chart="doughnut",
     )
 
@@ -358,9 +327,17 @@ def annual_visit_rows(today: datetime.date | None = None) -> list[list]:
                 unsigned=Count("pk", filter=to_sign_q()),
             )
             .order_by()
-            .values_list("contract_id", "day", "signed", "unsigned")  # tuples, not dicts
+            .values_list("contract_id", "day", "signed", "unsigned")
         )
+        # ~7,500 rows at 100k read as the database returns them: Django's per-row converters
+        # (the counts' int(), the day's) cost more than the loop below (bench/README.md).
+        sql, params = per_day.query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            per_day = cursor.fetchall()
         for contract_id, day, signed, unsigned in per_day:
+            if isinstance(day, str):  # SQLite
+                day = datetime.date.fromisoformat(day)
             if day >= year_starts[contract_id]:
                 total = counts.setdefault(contract_id, [0, 0])
                 total[0] += signed
@@ -408,12 +385,16 @@ def deadlines_at_risk(now: datetime.datetime | None = None) -> Table:
     """Open interventions nobody has reached yet whose contract deadline is at risk or passed
     (now, whatever the period): most urgent first. Hours left are negative once overdue."""
     now = now or timezone.now()
+    watched = Intervention.objects.filter(
+        status__in=[Status.NEW, Status.SCHEDULED, Status.IN_PROGRESS],
+        deadline_at__isnull=False,
+        first_arrival_at__isnull=True,
+    )
+    # The 200 soonest read in order from `intervention_at_risk_idx` (0.3 ms), then joined:
+    # one query. Joining first made PostgreSQL sort all ~2,000 watched jobs (8–19 ms at 100k).
+    first = watched.order_by("deadline_at").values("pk")[:200]
     candidates = (
-        Intervention.objects.filter(
-            status__in=[Status.NEW, Status.SCHEDULED, Status.IN_PROGRESS],
-            deadline_at__isnull=False,
-            first_arrival_at__isnull=True,
-        )
+        Intervention.objects.filter(pk__in=first)
         .select_related("client", "technician")
         # Only what the table and `deadline_state` read: the jobs' texts and contract JSON
         # made these 200 rows cost more than the query (bench/README.md).
@@ -481,16 +462,18 @@ def contracts_ending(today: datetime.date | None = None, within_days: int = 90) 
 
 
 def dashboard_tables(
-    start: datetime.date, end: datetime.date, *, full: bool = False
+    start: datetime.date, end: datetime.date, *, full: bool = False, summary: bool = True
 ) -> list[Table]:
     """Every table of the dashboard; the annual visits cut to the most behind unless `full`
-    (a CSV holds them all)."""
+    (a CSV holds them all); `summary=False`: the period tables aggregated live."""
+    # The period's summary months checked (and brought up to date) once for the five tables.
+    parts = stats_summary.prepare(*_bounds(start, end), summary=summary)
     return [
-        per_month(start, end),
-        per_technician(start, end),
-        parts_consumed(start, end),
-        per_client(start, end),
-        per_equipment_kind(start, end),
+        per_month(start, end, parts=parts),
+        per_technician(start, end, parts=parts),
+        parts_consumed(start, end, parts=parts),
+        per_client(start, end, parts=parts),
+        per_equipment_kind(start, end, parts=parts),
         deadlines_at_risk(),
         work_to_sign(),
         contracts_ending(),

@@ -1,11 +1,13 @@
 import functools
+import html
 
 from django import forms, template
 from django.forms.utils import flatatt
 from django.urls import get_script_prefix, reverse
-from django.utils.formats import date_format
+from django.utils.formats import date_format, localize
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext, pgettext
 
@@ -168,3 +170,118 @@ def filter_field(bound_field):
     return format_html(
         '<div id="div_{}" class="mb-3">{}{}</div>', bound_field.auto_id, label, control
     )
+
+
+@register.simple_tag(takes_context=True)
+def billing_row(context, line, show_billed_on, show_costs):
+    """One line of the billing list, as its template wrote it (checkbox, number link, dates,
+    client and contract, hours, km, the three items or « non facturé(e)s », totals, cost and
+    margin), in Python with plain strings: ~7 filters and a `{% url %}` per line were most of
+    the page's rendering, and `format_html` per cell still half of it (bench/README.md,
+    issue 14, last steps). Every text from the data goes through `html.escape`, as the
+    template's auto-escaping did."""
+    use_tz = context.use_tz
+    esc = html.escape
+
+    def day(value):
+        return date_format(template_localtime(value, use_tz), "SHORT_DATE_FORMAT") if value else ""
+
+    number, pk = esc(str(line.number)), int(line.pk)
+    out = [f'<tr data-number="{number}" data-status="{esc(str(line.status))}">']
+    if line.status == "signed":
+        out.append(
+            '<td><label class="tap-target"><input type="checkbox" '
+            f'class="form-check-input row-select" name="pk" value="{pk}" '
+            f'aria-label="{number}"></label></td>'
+        )
+    else:
+        out.append("<td></td>")
+    head, tail = _detail_url_parts(get_script_prefix())
+    out.append(
+        f'<td data-testid="number"><a class="intervention-number" '
+        f'href="{esc(head)}{pk}{esc(tail)}#billing">{number}</a></td>'
+    )
+    out.append(f"<td>{esc(day(line.signed_at))}</td>")
+    if show_billed_on:
+        out.append(f'<td data-testid="billed-on">{esc(day(line.billed_at) or "—")}</td>')
+    contract = (
+        f'<br><small class="text-muted">{esc(str(line.contract_number))}</small>'
+        if line.contract_number
+        else ""
+    )
+    out.append(f'<td class="billing-client">{esc(str(line.client_name))}{contract}</td>')
+    out.append(f'<td class="text-end">{esc(str(localize(line.facts.hours)))}</td>')
+    out.append(f'<td class="text-end">{esc(str(localize(line.facts.km)))}</td>')
+    amounts, money = line.amounts, billing.money_display
+    for flag in ("labour", "travel", "parts"):
+        if line.flags[flag]:
+            out.append(f'<td class="text-end">{esc(money(getattr(amounts, flag)))}</td>')
+        else:
+            state = esc(str(billing.flag_state(flag, False)))
+            out.append(f'<td class="text-end text-muted">{state}</td>')
+    out.append(f'<td class="text-end">{esc(money(amounts.total_excl_vat))}</td>')
+    out.append(f'<td class="text-end fw-semibold">{esc(money(amounts.total_incl_vat))}</td>')
+    if show_costs:
+        loss = " text-danger" if amounts.margin < 0 else ""
+        out.append(f'<td class="text-end">{esc(money(amounts.cost))}</td>')
+        out.append(f'<td class="text-end{loss}">{esc(money(amounts.margin))}</td>')
+    out.append("</tr>")
+    return mark_safe("".join(out))
+
+
+@register.simple_tag(takes_context=True)
+def intervention_row(context, intervention):
+    """One row of the dispatcher's list, as its template wrote it (number link and priority,
+    client and site, object cut to 80 characters, status, deadline, technician and slot,
+    request date), in Python with plain strings: the list's 25 rows were a third of its
+    rendering (bench/README.md, issue 14, last steps). Texts from the data are escaped with
+    `html.escape`, as auto-escaping did; the badges are those of `status_badge` and
+    `deadline_badge`."""
+    i, esc, use_tz = intervention, html.escape, context.use_tz
+
+    def when(value):
+        return esc(date_format(template_localtime(value, use_tz), "SHORT_DATETIME_FORMAT"))
+
+    number = esc(str(i.number))
+    priority = ""
+    if i.priority >= 3:
+        tone = "danger" if i.priority == 4 else "warning"
+        priority = (
+            f'<br><span class="badge text-bg-{tone}">{esc(str(i.get_priority_display()))}</span>'
+        )
+    site = f'<br><small class="text-muted">{esc(str(i.site))}</small>' if i.site else ""
+    deadline = (
+        f'<br><small class="text-muted">{when(i.deadline_at)}</small>' if i.deadline_at else ""
+    )
+    slot = (
+        f'<br><small class="text-muted">{when(i.scheduled_start)}</small>'
+        if i.scheduled_start
+        else ""
+    )
+    link = f'<a class="intervention-number" href="{esc(detail_url(i))}">{number}</a>'
+    return mark_safe(
+        f'<tr data-testid="row-{number}">'
+        f"<td>{link}{priority}</td>"
+        f"<td>{esc(str(i.client.name))}{site}</td>"
+        f"<td>{esc(Truncator(i.object).chars(80))}</td>"
+        f"<td>{status_badge(i.status, i.get_status_display())}</td>"
+        f"<td>{deadline_badge(context, i)}{deadline}</td>"
+        f"<td>{esc(display_name(i.technician, '—'))}{slot}</td>"
+        f'<td class="d-none d-lg-table-cell">{when(i.requested_at)}</td>'
+        "</tr>"
+    )
+
+
+@register.filter
+def stat_rows(rows):
+    """The rows of a dashboard table, as its template wrote them (a cell per value, right
+    aligned but the first, « — » for none, localised, escaped), in Python: the dashboard's
+    ~1,000 cells were a third of its rendering (bench/README.md, issue 14, last steps)."""
+    out = []
+    for row in rows:
+        out.append("<tr>")
+        for n, cell in enumerate(row):
+            text = html.escape(str(localize("—" if cell is None else cell)))
+            out.append(f'<td class="text-end">{text}</td>' if n else f"<td>{text}</td>")
+        out.append("</tr>")
+    return mark_safe("".join(out))

@@ -49,6 +49,17 @@ EXAMPLES = 20  # per endpoint in CI; EXAMPLES_WITHOUT_INPUT for those that read 
 EXAMPLES_WITHOUT_INPUT = 8
 
 
+# The dashboard's monthly summary, filled when a period is read.
+STATS_SUMMARY_TABLES = [
+    "interventions_statsmonth",
+    "interventions_statsmonthtotals",
+    "interventions_statsmonthclient",
+    "interventions_statsmonthkind",
+    "interventions_statsmonthpart",
+    "interventions_statsmonthtechnician",
+]
+
+
 @dataclass
 class Spec:
     user: str  # role of tests/reliability/world.py
@@ -337,6 +348,9 @@ SPECS = {
         "manager",
         "GET",
         lambda w: _period(w) | {"csv": hostile.choices(["technicians", "clients", "nope"])},
+        # Reading a period computes the monthly summary of its closed months if missing
+        # (interventions/stats_summary.py): a cache of figures, never user input.
+        refusal_writes=frozenset(STATS_SUMMARY_TABLES),
     ),
     "interventions-dashboard-visits": Spec(
         "manager", "GET", lambda w: {"page": hostile.numbers}, examples=EXAMPLES_WITHOUT_INPUT

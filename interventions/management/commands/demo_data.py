@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import translation
 
-from interventions import demo
+from interventions import demo, stats_summary
 from interventions.demo import build
 from interventions.demo.data import ADMIN_PASSWORD, DEMO_PASSWORD, USERS
 from interventions.roles import GROUP_NAMES, LABELS, ensure_role_groups
@@ -26,6 +26,8 @@ class Command(BaseCommand):
             # After the interventions, so that the demo reports already signed keep no
             # unanswered checklist.
             demo.extensions_build(users)
+        # The dashboard's monthly summary of the closed months the demo jobs fall in.
+        stats_summary.refresh()
         self.stdout.write(self.style.SUCCESS("Données de démonstration prêtes."))
         if created:
             self.stdout.write(f"{created} interventions créées.")
