@@ -73,20 +73,7 @@ class InterventionViewSet(
         form = serializers.IntakeSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        intervention = services.intervention_create(
-            client=data["client"],
-            site=data["site"],
-            equipment=data["equipment"],
-            object=data["object"],
-            caller_name=data["caller_name"],
-            caller_phone=data["caller_phone"],
-            channel=data["channel"],
-            priority=data["priority"],
-            requested_at=data["requested_at"],
-            contract=data["contract"],
-            contract_chosen=data["contract_chosen"],
-            actor=request.user,
-        )
+        intervention = services.intervention_create_from_intake(data, actor=request.user)
         intervention = selectors.get_intervention_for(request.user, intervention.pk)
         return Response(
             serializers.InterventionSerializer(intervention).data, status=status.HTTP_201_CREATED

@@ -43,6 +43,7 @@ from .intake import (
     entitlement_snapshot,
     intervention_contract_choose,
     intervention_create,
+    intervention_create_from_intake,
     planned_visits_create,
 )
 from .signing import (
@@ -102,6 +103,7 @@ __all__ = [
     "intervention_cancel",
     "intervention_contract_choose",
     "intervention_create",
+    "intervention_create_from_intake",
     "intervention_follow_up",
     "intervention_handover",
     "intervention_resolve",

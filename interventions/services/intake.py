@@ -274,3 +274,25 @@ def planned_visits_create(*, contract: Contract, actor) -> list[Intervention]:
                 )
             )
     return created
+
+
+# What the intake form (page and API) hands to `intervention_create`.
+INTAKE_FIELDS = (
+    "client",
+    "site",
+    "equipment",
+    "object",
+    "caller_name",
+    "caller_phone",
+    "channel",
+    "priority",
+    "requested_at",
+    "contract",
+    "contract_chosen",
+)
+
+
+def intervention_create_from_intake(data: dict, *, actor) -> Intervention:
+    """`intervention_create` with the intake form's cleaned data: the page and the API call it
+    alike, so both create exactly the same intervention from the same answers."""
+    return intervention_create(actor=actor, **{name: data[name] for name in INTAKE_FIELDS})

@@ -122,20 +122,7 @@ def intervention_intake(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            intervention = services.intervention_create(
-                client=data["client"],
-                site=data["site"],
-                equipment=data["equipment"],
-                object=data["object"],
-                caller_name=data["caller_name"],
-                caller_phone=data["caller_phone"],
-                channel=data["channel"],
-                priority=data["priority"],
-                requested_at=data["requested_at"],
-                contract=data["contract"],
-                contract_chosen=data["contract_chosen"],
-                actor=request.user,
-            )
+            intervention = services.intervention_create_from_intake(data, actor=request.user)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
