@@ -397,16 +397,20 @@
     return Promise.all(changed);
   }
 
+  var inFlight = null; // the key of the action on its way to the server
   function sendOne(entry) {
     entry.sending = true;
+    inFlight = entry.key;
     return fetch(entry.url, {
       method: "POST", body: body(entry), credentials: "same-origin", headers: headers(entry),
       redirect: "manual",
     }).then(answerOf).then(function (answer) {
       entry.sending = false;
+      inFlight = null;
       return answer;
     }, function (error) {
       entry.sending = false;
+      inFlight = null;
       throw error;
     });
   }
@@ -655,6 +659,32 @@
     });
   }
 
+  /* Take back a waiting action before it is sent (a part line added offline, then removed):
+   * it leaves the queue and nothing is ever sent for it. Resolves false when it is no longer in
+   * the queue or is on its way to the server: the caller then queues the opposite action. */
+  function withdraw(key) {
+    return reload().then(function () {
+      var entry = entries.filter(function (e) { return e.key === key; })[0];
+      if (!entry || inFlight === key) return false;
+      return store.remove(entry.id).then(reload).then(function () {
+        document.dispatchEvent(new CustomEvent("offline:withdrawn", { detail: entry }));
+        flush();
+        return true;
+      });
+    });
+  }
+
+  // An action built by a page script (not a form): queued like a form's, then sent in order.
+  function queueAction(entry) {
+    var info = classify(new URL(entry.url, location.href).pathname);
+    if (!info) return Promise.reject(new Error("not a tablet action: " + entry.url));
+    entry.kind = info.kind;
+    entry.intervention = info.intervention;
+    entry.base = baseVersions(entry.fields);
+    entry.page = entry.page || location.pathname;
+    return enqueue(entry).then(function (queuedEntry) { flush(); return queuedEntry; });
+  }
+
   // --- what the page shows while actions wait -------------------------------------------------
 
   function pendingBadge() {
@@ -684,6 +714,8 @@
     pendingBadge: pendingBadge,
     fillForm: fillForm,
     formsFor: formsFor,
+    withdraw: withdraw,
+    queueAction: queueAction,
     // kind → function(entry, live): shows a waiting action on this page; `live` is true right
     // after the technician sent it, false when the page is opened again later.
     optimistic: optimistic,
