@@ -14,7 +14,6 @@ from tests.e2e.offline_helpers import (
     login_tablet,
     queued,
     wait_until_cached,
-    wait_until_sent,
 )
 from tests.factories import UserFactory, make_intervention
 
@@ -38,6 +37,15 @@ def ninas_job(db):
     job = make_intervention(object="Le poste de l’accueil ne démarre plus.")
     services.intervention_assign(intervention=job, technician=nina)
     return nina, job
+
+
+def sent(page):
+    """Everything was sent (the page may reload itself once it is: the indicator's state is
+    awaited, not read once)."""
+    expect(page.get_by_test_id("offline-indicator")).to_have_attribute(
+        "data-state", "online", timeout=30_000
+    )
+    assert queued(page) == []
 
 
 def add_free_line(page, description, price):
@@ -77,7 +85,7 @@ def test_a_part_added_offline_and_removed_before_sending_is_never_sent(
 
     tablet.set_offline(False)
     page.get_by_test_id("offline-send").tap()
-    wait_until_sent(page)
+    sent(page)
     assert [line.description for line in job.parts.all()] == ["Câble SATA"]
     page.goto(f"{live_server.url}/interventions/{job.pk}/work/")
     expect(page.get_by_test_id("part-row")).to_have_count(1)
@@ -119,7 +127,7 @@ def test_a_line_whose_add_is_on_its_way_is_removed_by_the_add_key(
 
     held[0].continue_()
     tablet.unroute(re.compile(r"/work/parts/add/$"))
-    wait_until_sent(page)
+    sent(page)
     assert job.parts.count() == 0
     assert queued(page) == []
     tablet.close()
