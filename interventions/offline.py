@@ -324,6 +324,8 @@ def _job(intervention: Intervention, user, extras: dict) -> dict:
                 "travel_km": decimal_text(v.travel_km),
                 "travel_minutes": v.travel_minutes,
                 "version": v.version,
+                # The correction page, kept by the service worker for the technician's visits.
+                "url": reverse("interventions-work-visit", args=[intervention.pk, v.pk]),
             }
             for v in visits
         ],

@@ -697,7 +697,8 @@
 
   function formsFor(entry) {
     return Array.prototype.filter.call(document.forms, function (form) {
-      var action = form.getAttribute("action");
+      // A form without action posts to its page (the visit correction page).
+      var action = form.getAttribute("action") || ((form.getAttribute("method") || "").toLowerCase() === "post" ? location.href : null);
       return action && new URL(action, location.href).pathname === entry.url;
     });
   }

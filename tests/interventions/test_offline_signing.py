@@ -431,6 +431,8 @@ def test_the_bundle_holds_the_technicians_jobs_and_the_catalogue(
     assert job["texts"]["diagnostics"] == "Rouleau usé."
     assert job["outcome"] == "resolved"
     assert job["open_visit"] is None
+    visit = worked_job.visits.get()
+    assert job["visits"][0]["url"] == f"/interventions/{worked_job.pk}/work/visits/{visit.pk}/"
     assert job["signatory_email_guess"] == "accueil@durand.fr"
     assert job["offline_summary"] == offline_summary(worked_job)
     assert job["offline_summary_sha256"] == summary_fingerprint(offline_summary(worked_job))
