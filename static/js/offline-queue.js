@@ -579,6 +579,13 @@
         list.appendChild(row);
       });
     }
+    // A customer signature refused for its e-mail only: the address is corrected here and the
+    // signature (with its summary and time) is sent again, under a new key.
+    var emailFix = panel.querySelector("[data-offline-email-fix]");
+    if (emailFix) {
+      emailFix.hidden = !emailOnly(entry);
+      if (!emailFix.hidden) emailFix.querySelector("input").value = fieldValue(entry, "signatory_email") || "";
+    }
     panel.querySelector("[data-offline-keep]").hidden = !conflict || signature;
     panel.querySelector("[data-offline-take]").hidden = !conflict || signature;
     panel.querySelector("[data-offline-resign]").hidden = !signature;
@@ -625,9 +632,29 @@
 
   // Correct a refused action: its page opens with the values typed, the action leaves the
   // queue and is queued again when the form is sent.
+  function emailOnly(entry) {
+    var errors = (entry.answer || {}).errors;
+    return entry.state === "error" && entry.kind === "sign-customer" && !!errors &&
+      Object.keys(errors).length === 1 && !!errors.signatory_email;
+  }
+
+  function fixEmail(entry) {
+    var input = panel.querySelector("[data-offline-email-fix] input");
+    if (!input.checkValidity()) { input.reportValidity(); return; }
+    var found = false;
+    entry.fields.forEach(function (f) { if (f[0] === "signatory_email") { f[1] = input.value.trim(); found = true; } });
+    if (!found) entry.fields.push(["signatory_email", input.value.trim()]);
+    entry.key = uuid(); // the refusal is stored for the old key
+    entry.state = "pending";
+    delete entry.answer;
+    delete entry.status;
+    store.put(entry).then(function () { resume(entry); });
+  }
+
   function fix() {
     var entry = stopped;
     if (!entry) return;
+    if (emailOnly(entry)) { fixEmail(entry); return; }
     try { sessionStorage.setItem("offline-fix", JSON.stringify({ url: entry.url, fields: entry.fields.filter(function (f) { return typeof f[1] === "string"; }) })); } catch (e) { /* private mode */ }
     store.remove(entry.id).then(function () {
       stopped = null;
