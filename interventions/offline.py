@@ -22,7 +22,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from . import extensions, limits
+from . import extensions, limits, selectors
 from .models import (
     CLOSED_STATUSES,
     Intervention,
@@ -306,6 +306,8 @@ def _job(intervention: Intervention, user, extras: dict) -> dict:
         "versions": versions(intervention, visits),
         "texts": {name: getattr(intervention, name) for name in SUMMARY_TEXTS},
         "outcome": intervention.outcome or "",
+        # What the sign page proposes for the signed report's e-mail (the offline sign panel too).
+        "signatory_email_guess": selectors.signatory_email_guess(intervention),
         "open_visit": {
             "id": open_visit.pk,
             "arrived_at": open_visit.arrived_at.isoformat(),
@@ -322,6 +324,8 @@ def _job(intervention: Intervention, user, extras: dict) -> dict:
                 "travel_km": decimal_text(v.travel_km),
                 "travel_minutes": v.travel_minutes,
                 "version": v.version,
+                # The correction page, kept by the service worker for the technician's visits.
+                "url": reverse("interventions-work-visit", args=[intervention.pk, v.pk]),
             }
             for v in visits
         ],

@@ -339,10 +339,12 @@ def report_sign_customer_offline(
     summary_sha256: str,
     signed_on_device_at: datetime.datetime,
     stamp: str | None = None,
+    signatory_email: str = "",
 ) -> SignedReport:
     """The customer's signature made on the tablet without network (see
     `report_sign_technician_offline`): frozen through `report_sign_customer` on the report as
-    it is now, with the device's time and the summary's fingerprint."""
+    it is now, with the device's time and the summary's fingerprint; the signed PDF is e-mailed
+    to `signatory_email` as after an online signature."""
     _ensure_awaiting(intervention)
     offline.check_device_time(intervention, signed_on_device_at)
     offline.offline_summary_verify(
@@ -358,6 +360,7 @@ def report_sign_customer_offline(
         signatory_name=signatory_name,
         image=image,
         stamp=stamp,
+        signatory_email=signatory_email,
         shown_sha256=report_content(intervention)[1],
         signed_on_device_at=signed_on_device_at,
         offline_summary_sha256=summary_sha256.strip().lower(),

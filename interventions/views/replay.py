@@ -336,6 +336,7 @@ def sign_customer(request, pk: int):
             signatory_name=form.cleaned_data["signatory_name"],
             image=form.cleaned_data["signature"],
             stamp=form.cleaned_data["stamp"],
+            signatory_email=form.cleaned_data["signatory_email"],
             summary_sha256=fingerprint,
             signed_on_device_at=device_at,
         )

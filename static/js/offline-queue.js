@@ -397,16 +397,20 @@
     return Promise.all(changed);
   }
 
+  var inFlight = null; // the key of the action on its way to the server
   function sendOne(entry) {
     entry.sending = true;
+    inFlight = entry.key;
     return fetch(entry.url, {
       method: "POST", body: body(entry), credentials: "same-origin", headers: headers(entry),
       redirect: "manual",
     }).then(answerOf).then(function (answer) {
       entry.sending = false;
+      inFlight = null;
       return answer;
     }, function (error) {
       entry.sending = false;
+      inFlight = null;
       throw error;
     });
   }
@@ -575,6 +579,13 @@
         list.appendChild(row);
       });
     }
+    // A customer signature refused for its e-mail only: the address is corrected here and the
+    // signature (with its summary and time) is sent again, under a new key.
+    var emailFix = panel.querySelector("[data-offline-email-fix]");
+    if (emailFix) {
+      emailFix.hidden = !emailOnly(entry);
+      if (!emailFix.hidden) emailFix.querySelector("input").value = fieldValue(entry, "signatory_email") || "";
+    }
     panel.querySelector("[data-offline-keep]").hidden = !conflict || signature;
     panel.querySelector("[data-offline-take]").hidden = !conflict || signature;
     panel.querySelector("[data-offline-resign]").hidden = !signature;
@@ -621,9 +632,29 @@
 
   // Correct a refused action: its page opens with the values typed, the action leaves the
   // queue and is queued again when the form is sent.
+  function emailOnly(entry) {
+    var errors = (entry.answer || {}).errors;
+    return entry.state === "error" && entry.kind === "sign-customer" && !!errors &&
+      Object.keys(errors).length === 1 && !!errors.signatory_email;
+  }
+
+  function fixEmail(entry) {
+    var input = panel.querySelector("[data-offline-email-fix] input");
+    if (!input.checkValidity()) { input.reportValidity(); return; }
+    var found = false;
+    entry.fields.forEach(function (f) { if (f[0] === "signatory_email") { f[1] = input.value.trim(); found = true; } });
+    if (!found) entry.fields.push(["signatory_email", input.value.trim()]);
+    entry.key = uuid(); // the refusal is stored for the old key
+    entry.state = "pending";
+    delete entry.answer;
+    delete entry.status;
+    store.put(entry).then(function () { resume(entry); });
+  }
+
   function fix() {
     var entry = stopped;
     if (!entry) return;
+    if (emailOnly(entry)) { fixEmail(entry); return; }
     try { sessionStorage.setItem("offline-fix", JSON.stringify({ url: entry.url, fields: entry.fields.filter(function (f) { return typeof f[1] === "string"; }) })); } catch (e) { /* private mode */ }
     store.remove(entry.id).then(function () {
       stopped = null;
@@ -655,6 +686,32 @@
     });
   }
 
+  /* Take back a waiting action before it is sent (a part line added offline, then removed):
+   * it leaves the queue and nothing is ever sent for it. Resolves false when it is no longer in
+   * the queue or is on its way to the server: the caller then queues the opposite action. */
+  function withdraw(key) {
+    return reload().then(function () {
+      var entry = entries.filter(function (e) { return e.key === key; })[0];
+      if (!entry || inFlight === key) return false;
+      return store.remove(entry.id).then(reload).then(function () {
+        document.dispatchEvent(new CustomEvent("offline:withdrawn", { detail: entry }));
+        flush();
+        return true;
+      });
+    });
+  }
+
+  // An action built by a page script (not a form): queued like a form's, then sent in order.
+  function queueAction(entry) {
+    var info = classify(new URL(entry.url, location.href).pathname);
+    if (!info) return Promise.reject(new Error("not a tablet action: " + entry.url));
+    entry.kind = info.kind;
+    entry.intervention = info.intervention;
+    entry.base = baseVersions(entry.fields);
+    entry.page = entry.page || location.pathname;
+    return enqueue(entry).then(function (queuedEntry) { flush(); return queuedEntry; });
+  }
+
   // --- what the page shows while actions wait -------------------------------------------------
 
   function pendingBadge() {
@@ -667,7 +724,8 @@
 
   function formsFor(entry) {
     return Array.prototype.filter.call(document.forms, function (form) {
-      var action = form.getAttribute("action");
+      // A form without action posts to its page (the visit correction page).
+      var action = form.getAttribute("action") || ((form.getAttribute("method") || "").toLowerCase() === "post" ? location.href : null);
       return action && new URL(action, location.href).pathname === entry.url;
     });
   }
@@ -684,6 +742,8 @@
     pendingBadge: pendingBadge,
     fillForm: fillForm,
     formsFor: formsFor,
+    withdraw: withdraw,
+    queueAction: queueAction,
     // kind → function(entry, live): shows a waiting action on this page; `live` is true right
     // after the technician sent it, false when the page is opened again later.
     optimistic: optimistic,

@@ -201,6 +201,13 @@
 
   function refresh() {
     return loadJob().then(function (data) {
+      // The same guess as the online sign page, proposed once (the signatory may change or
+      // clear it).
+      var email = customerForm.querySelector("[name=signatory_email]");
+      if (email && !email.dataset.guessed) {
+        email.dataset.guessed = "yes";
+        if (!email.value) email.value = data.job.signatory_email_guess || "";
+      }
       var summary = build(data);
       var json = canonical(summary);
       return sha256(json).then(function (fingerprint) {

@@ -199,6 +199,12 @@ function doPrefetch() {
       (bundle.interventions || []).forEach(function (job) {
         var urls = job.urls || {};
         ["work", "sign", "procedures"].forEach(function (name) { if (urls[name]) pages.push(urls[name]); });
+        // The correction page of the technician's own visits and of any open one (a departure
+        // to correct), so that it opens without network though never opened before.
+        var me = bundle.user && bundle.user.id;
+        (job.visits || []).forEach(function (visit) {
+          if (visit.url && (visit.technician_id === me || !visit.left_at)) pages.push(visit.url);
+        });
       });
       // One after the other: the server is a small one and the tablet may be on 3G.
       return pages.reduce(function (chain, page) {

@@ -122,6 +122,10 @@
         // The table has no actions column when the report is not editable.
         var columns = tbody.closest("table").querySelectorAll("thead th").length;
         while (row.children.length > columns) row.removeChild(row.children[row.children.length - 2]);
+        if (columns >= 6) row.lastElementChild.appendChild(removeButton(tbody, entry, description));
+        // Its removal may already wait too (the catalogue answers after the queue was shown).
+        var removal = queue.entries().filter(function (e) { return e.kind === "part-remove" && field(e, "created_by_key") === entry.key; })[0];
+        if (removal) markRemoved(row);
         updateTotal(tbody);
       }
     };
@@ -143,8 +147,68 @@
     return true;
   };
 
+  // The parts counter after the last action of this job the server took (the next removal is
+  // based on it when the line's add has already gone).
+  var partsVersion = null;
+  document.addEventListener("offline:sent", function (event) {
+    var answer = event.detail.answer || {};
+    if (event.detail.entry.intervention === job && answer.versions && answer.versions.parts !== undefined) {
+      partsVersion = String(answer.versions.parts);
+    }
+  });
+
+  function markRemoved(row) {
+    row.classList.add("offline-row-removed");
+    row.dataset.testid = "part-row-removed";
+    delete row.dataset.offlineAmount;
+    var button = row.querySelector("[data-offline-remove]");
+    if (button) button.hidden = true;
+    if (!row.querySelector(".offline-pending")) row.lastElementChild.appendChild(queue.pendingBadge());
+  }
+
+  /* « Retirer » on a line added offline: while its add still waits in the queue, the add is
+   * taken back (nothing is ever sent for the line); once the add is gone or on its way, a
+   * removal is queued that names the line by the add's key (docs/offline.md, created_by_key). */
+  function removeButton(tbody, entry, description) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn btn-outline-danger";
+    button.dataset.offlineRemove = "";
+    button.dataset.testid = "part-remove-pending";
+    button.textContent = tbody.dataset.labelRemove || "Remove";
+    button.setAttribute("aria-label", button.textContent + " " + description);
+    button.addEventListener("click", function () {
+      button.disabled = true;
+      var row = button.closest("tr");
+      queue.withdraw(entry.key).then(function (withdrawn) {
+        if (withdrawn) {
+          row.parentNode.removeChild(row);
+          updateTotal(tbody);
+          if (!tbody.querySelector("tr:not([data-offline-empty])")) {
+            var empty = tbody.querySelector("[data-offline-empty]");
+            if (empty) empty.hidden = false;
+          }
+          return null;
+        }
+        return queue.queueAction({
+          url: "/interventions/" + job + "/work/parts/0/remove/",
+          label: button.textContent + " " + description,
+          fields: [["version", partsVersion || field(entry, "version")], ["created_by_key", entry.key]],
+        });
+      }).catch(function () { button.disabled = false; });
+    });
+    return button;
+  }
+
   queue.optimistic["part-remove"] = function (entry) {
     if (!mine(entry)) return false;
+    var byKey = field(entry, "created_by_key");
+    if (byKey) {
+      var tbody = document.querySelector("[data-offline-parts]");
+      var pending = document.querySelector("[data-offline-parts] [data-offline-key='" + byKey + "']");
+      if (pending) { markRemoved(pending); updateTotal(tbody); }
+      return true;
+    }
     queue.formsFor(entry).forEach(function (form) {
       var row = form.closest("tr");
       if (!row) return;

@@ -3,12 +3,14 @@ touch), from the arrival to both signatures with a stamp; the tab is closed; ope
 with the network, every change is on the server exactly once, the report is signed and its PDF
 verifies, with the time signed on the tablet and the time received."""
 
+import contextlib
 import datetime
 import hashlib
 import io
 import re
 import subprocess
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -16,7 +18,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from interventions import roles, services
-from interventions.models import SignedReport, Status
+from interventions.models import OutgoingEmail, SignedReport, Status
 from interventions.verification import report_check
 from procedures import services as procedure_services
 from procedures.models import Kind, RunEntry
@@ -33,6 +35,7 @@ from tests.factories import PartFactory, UserFactory, make_intervention
 from tests.procedures.conftest import build_list
 
 PASSWORD = "secret-pass-123"
+OFF2_SHOTS = Path("/work/notes/shots/off2")
 # The tablet's clock when the work is done offline: long enough before the network comes back
 # for the PDF to print both times (interventions/pdf/context.py: one minute or more).
 OFFLINE_EARLIER = datetime.timedelta(minutes=25)
@@ -60,6 +63,9 @@ def offline_job(db):
         required=["Page de test imprimée"],
     )
     procedure_services.run_attach(intervention=job, procedure=checklist, actor=karim)
+    # The sign panel proposes the client's e-mail for the signed report.
+    job.client.email = "accueil@imprimerie-vial.fr"
+    job.client.save()
     PartFactory(reference="TON-HP-59A", name="Toner HP 59A", unit_price=Decimal("89.00"))
     return karim, job
 
@@ -150,12 +156,25 @@ def test_assigned_job_done_offline_then_sent_once_and_signed(
     page.get_by_test_id("offline-technician-sign").tap()
     expect(page.get_by_test_id("offline-technician-signed")).to_be_visible()
     page.get_by_label("Nom du signataire").fill("Mme Claire Roux")
+    email = page.get_by_test_id("offline-signatory-email")
+    expect(email).to_have_accessible_name("E-mail pour recevoir le rapport signé (facultatif)")
+    expect(email).to_have_value("accueil@imprimerie-vial.fr")
+    expect(email).to_have_attribute("type", "email")
     draw_with_touch(page, page.get_by_test_id("offline-canvas-customer"))
     page.get_by_label("Cachet de l’entreprise (photo facultative)").set_input_files(
         stamp_png(tmp_path / "cachet.png")
     )
+    # A mistyped address is stopped on the tablet (nothing queued), then corrected.
+    email.fill("claire.roux@")
+    page.get_by_test_id("offline-customer-sign").tap()
+    assert not email.evaluate("input => input.validity.valid")
+    assert "sign-customer" not in [entry["kind"] for entry in queued(page)]
+    email.fill("claire.roux@imprimerie-vial.fr")
     sign.scroll_into_view_if_needed()
     shot(page, "offline-sign-page")
+    email.scroll_into_view_if_needed()
+    with contextlib.suppress(OSError):  # no notes folder on this machine (CI)
+        page.screenshot(path=str(OFF2_SHOTS / "offline-sign-email.png"))
     page.get_by_test_id("offline-customer-sign").tap()
     expect(page.get_by_test_id("offline-customer-signed")).to_be_visible()
     shot(page, "offline-signed-waiting")
@@ -196,6 +215,10 @@ def test_assigned_job_done_offline_then_sent_once_and_signed(
     assert report_check(report).intact
     signatures = report.snapshot["signatures"]
     assert signatures["customer"]["name"] == "Mme Claire Roux"
+    # The signed report is e-mailed as after an online signature.
+    assert report.signatory_email == "claire.roux@imprimerie-vial.fr"
+    email = OutgoingEmail.objects.get(intervention=job)
+    assert "claire.roux@imprimerie-vial.fr" in email.recipients
     with report.pdf.open("rb") as pdf:
         stored = pdf.read()
     assert hashlib.sha256(stored).hexdigest() == report.sha256

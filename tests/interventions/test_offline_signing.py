@@ -11,6 +11,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -19,7 +20,7 @@ from django.utils import timezone
 from PIL import Image
 
 from interventions import roles, services
-from interventions.models import InterventionEvent, SignedReport, Status
+from interventions.models import InterventionEvent, OutgoingEmail, SignedReport, Status
 from interventions.offline import offline_summary, summary_fingerprint
 from procedures.models import Kind, Procedure, ProcedureRun, ProcedureVersion, Step
 from tests.factories import (
@@ -134,7 +135,7 @@ def stamp_upload():
     return SimpleUploadedFile("tampon.jpg", out.getvalue(), content_type="image/jpeg")
 
 
-def sign_offline(tablet, job, fingerprint, *, device_at, stamp=True):
+def sign_offline(tablet, job, fingerprint, *, device_at, stamp=True, email=None):
     """The tablet's queue, in order: send to signature, the technician's and the customer's
     signatures made offline at `device_at`."""
     answers = [replay(tablet, reverse("interventions-work-submit", args=[job.pk]))]
@@ -159,6 +160,8 @@ def sign_offline(tablet, job, fingerprint, *, device_at, stamp=True):
     }
     if stamp:
         data["stamp"] = stamp_upload()
+    if email is not None:
+        data["signatory_email"] = email
     key = str(uuid.uuid4())
     answers.append(
         replay(tablet, reverse("interventions-sign-customer", args=[job.pk]), data, key=key)
@@ -289,6 +292,49 @@ def test_texts_changed_by_the_office_refuse_the_offline_signature(tablet, worked
     assert technician.json()["conflict"]["theirs"]["remarks"] == "Client absent."
 
 
+def test_the_email_typed_offline_is_queued_like_an_online_signature_on_commit(
+    tablet, worked_job, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    worked_job.client.billing_email = "compta@durand.fr"
+    worked_job.client.save()
+    fingerprint = summary_fingerprint(offline_summary(worked_job))
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        *_, customer = sign_offline(
+            tablet, worked_job, fingerprint, device_at=local(50), email=" m.roux@durand.fr "
+        )
+    assert customer.status_code == 200, customer.content
+    report = SignedReport.objects.get(intervention=worked_job)
+    assert report.signatory_email == "m.roux@durand.fr"
+    email = OutgoingEmail.objects.get(intervention=worked_job)
+    assert email.state == OutgoingEmail.State.QUEUED
+    assert email.recipients == ["m.roux@durand.fr", "compta@durand.fr"]
+    assert mail.outbox == []  # sent once committed, not before
+    for callback in callbacks:
+        callback()
+    email.refresh_from_db()
+    assert email.state == OutgoingEmail.State.SENT
+    assert sorted(m.to[0] for m in mail.outbox) == ["compta@durand.fr", "m.roux@durand.fr"]
+
+
+def test_an_invalid_email_typed_offline_is_a_french_422_and_nothing_is_signed(
+    tablet, worked_job, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    fingerprint = summary_fingerprint(offline_summary(worked_job))
+    *_, customer = sign_offline(
+        tablet, worked_job, fingerprint, device_at=local(50), email="m.roux@durand"
+    )
+    assert customer.status_code == 422
+    assert customer.json()["errors"]["signatory_email"] == [
+        "Saisissez une adresse e-mail valide, par exemple nom@exemple.fr."
+    ]
+    worked_job.refresh_from_db()
+    assert worked_job.status == Status.AWAITING_SIGNATURE
+    assert not SignedReport.objects.filter(intervention=worked_job).exists()
+    assert not OutgoingEmail.objects.exists()
+
+
 def test_an_offline_signature_without_fingerprint_or_time_is_a_french_422(tablet, worked_job):
     replay(tablet, reverse("interventions-work-submit", args=[worked_job.pk]))
     response = replay(
@@ -343,6 +389,8 @@ def test_the_bundle_holds_the_technicians_jobs_and_the_catalogue(
     tablet, worked_job, technician, other_technician, dispatcher
 ):
     run, steps = checklist(worked_job, ["Nettoyage"])
+    worked_job.site.contact_email = "accueil@durand.fr"
+    worked_job.site.save()
     now = timezone.now()
     later = make_intervention(object="Visite annuelle")
     services.intervention_assign(
@@ -383,6 +431,9 @@ def test_the_bundle_holds_the_technicians_jobs_and_the_catalogue(
     assert job["texts"]["diagnostics"] == "Rouleau usé."
     assert job["outcome"] == "resolved"
     assert job["open_visit"] is None
+    visit = worked_job.visits.get()
+    assert job["visits"][0]["url"] == f"/interventions/{worked_job.pk}/work/visits/{visit.pk}/"
+    assert job["signatory_email_guess"] == "accueil@durand.fr"
     assert job["offline_summary"] == offline_summary(worked_job)
     assert job["offline_summary_sha256"] == summary_fingerprint(offline_summary(worked_job))
     assert [s["text"] for s in job["procedures"][0]["steps"]] == ["Nettoyage"]
