@@ -1,11 +1,14 @@
 """Helpers of the offline tablet tests: a persistent Chromium profile (IndexedDB, service
 worker and caches survive closing a tab, and closing the browser), 768 × 1024 with touch."""
 
+import time
 from pathlib import Path
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, login
+from playwright.sync_api import Error as PlaywrightError
 
-SHOTS = Path("/work/notes/shots/off-client")
+from tests.e2e.conftest import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, login
+
+SHOTS = ARTIFACTS / "offline"  # screenshots at 768 × 1024, for people (git-ignored)
 TABLET = {
     "viewport": {"width": 768, "height": 1024},
     "has_touch": True,
@@ -62,15 +65,27 @@ def queued(page) -> list[dict]:
 
 def wait_until_sent(page, timeout=60_000):
     """The queue is empty and the indicator says « En ligne »; else fails with what the server
-    answered to the action the queue stopped on."""
-    try:
-        page.wait_for_function(
-            """() => ['online', 'error', 'conflict', 'auth'].includes(
-                document.getElementById('offline-indicator').dataset.state)""",
-            timeout=timeout,
-        )
-    finally:
-        state = page.get_by_test_id("offline-indicator").get_attribute("data-state")
+    answered to the action the queue stopped on.
+
+    Once everything is sent the page reloads itself and its new indicator starts at
+    « Synchronisation… »: the state is read again until it is a final one, so that reload is
+    never taken for a stop (a single read after the wait was flaky)."""
+    final = ("online", "error", "conflict", "auth")
+    deadline = time.monotonic() + timeout / 1000
+    state = None
+    while time.monotonic() < deadline:
+        try:
+            page.wait_for_function(
+                """() => ['online', 'error', 'conflict', 'auth'].includes(
+                    document.getElementById('offline-indicator').dataset.state)""",
+                timeout=max(1, int((deadline - time.monotonic()) * 1000)),
+            )
+            page.wait_for_load_state("load")
+            state = page.get_by_test_id("offline-indicator").get_attribute("data-state")
+        except PlaywrightError:
+            continue  # the page was reloading: read the new one
+        if state in final:
+            break
     if state != "online":
         stuck = page.evaluate(
             """() => OfflineStore.all().then(all => all.filter(e => e.answer).map(e => ({

@@ -10,7 +10,6 @@ import io
 import re
 import subprocess
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -22,6 +21,7 @@ from interventions.models import OutgoingEmail, SignedReport, Status
 from interventions.verification import report_check
 from procedures import services as procedure_services
 from procedures.models import Kind, RunEntry
+from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.offline_helpers import (
     launch_tablet,
     login_tablet,
@@ -35,7 +35,8 @@ from tests.factories import PartFactory, UserFactory, make_intervention
 from tests.procedures.conftest import build_list
 
 PASSWORD = "secret-pass-123"
-OFF2_SHOTS = Path("/work/notes/shots/off2")
+OFF2_SHOTS = ARTIFACTS / "offline"
+OFF2_SHOTS.mkdir(parents=True, exist_ok=True)
 # The tablet's clock when the work is done offline: long enough before the network comes back
 # for the PDF to print both times (interventions/pdf/context.py: one minute or more).
 OFFLINE_EARLIER = datetime.timedelta(minutes=25)

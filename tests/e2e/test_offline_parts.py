@@ -3,12 +3,12 @@
 removal naming the line by the add's key is queued. Chromium at 768 × 1024 with touch."""
 
 import re
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from interventions import roles, services
+from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.offline_helpers import (
     launch_tablet,
     login_tablet,
@@ -18,7 +18,8 @@ from tests.e2e.offline_helpers import (
 from tests.factories import UserFactory, make_intervention
 
 PASSWORD = "secret-pass-123"
-SHOTS = Path("/work/notes/shots/off2")
+SHOTS = ARTIFACTS / "offline"
+SHOTS.mkdir(parents=True, exist_ok=True)
 
 
 def shot(page, name):

@@ -4,20 +4,21 @@ technician corrects it in the refusal panel and the same signature goes again; t
 is e-mailed. Chromium at 768 × 1024 with touch."""
 
 import contextlib
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
 from interventions import roles
 from interventions.models import OutgoingEmail, SignedReport, Status
+from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.offline_helpers import launch_tablet, login_tablet, queued, wait_until_cached
 from tests.e2e.test_tablet import draw_with_touch
 from tests.factories import UserFactory
 from tests.interventions.tablet_helpers import finished_job
 
 PASSWORD = "secret-pass-123"
-SHOTS = Path("/work/notes/shots/off2")
+SHOTS = ARTIFACTS / "offline"
+SHOTS.mkdir(parents=True, exist_ok=True)
 
 
 @pytest.fixture
