@@ -50,13 +50,15 @@ def offline_cache_days() -> int:
 
 
 def _worker_source() -> bytes:
-    try:
-        with staticfiles_storage.open(SERVICE_WORKER) as handle:
-            return handle.read()
-    except (FileNotFoundError, OSError, ValueError):
-        path = finders.find(SERVICE_WORKER)
+    """The worker's source: the project's own file first (the finders), so that a `STATIC_ROOT`
+    left by an earlier `collectstatic` never serves an old worker; the collected copy only where
+    the sources are not deployed."""
+    path = finders.find(SERVICE_WORKER)
+    if path:
         with open(path, "rb") as handle:
             return handle.read()
+    with staticfiles_storage.open(SERVICE_WORKER) as handle:
+        return handle.read()
 
 
 def _bundle_url() -> str:
