@@ -135,7 +135,7 @@ def per_technician(
     )
     table = [
         [
-            f"{p.first_name} {p.last_name}".strip() or p.username,
+            display_name(p),
             hours_from_seconds(by_technician[p.pk][0] // 1_000_000, 1),
             by_technician[p.pk][1],
             by_technician[p.pk][2],

@@ -217,12 +217,15 @@ def _live_kinds(ranges) -> dict[str, int]:
     return {kind or "": n for kind, n in rows}
 
 
+def _parts_used(ranges):
+    return PartUsed.objects.filter(_ranges_q("intervention__requested_at", ranges)).exclude(
+        intervention__status=Status.CANCELLED
+    )
+
+
 def _live_parts(ranges) -> dict[tuple[str, str], Decimal]:
     rows = (
-        PartUsed.objects.filter(
-            _ranges_q("intervention__requested_at", ranges),
-        )
-        .exclude(intervention__status=Status.CANCELLED)
+        _parts_used(ranges)
         .values_list("reference", "description")
         .annotate(quantity=Sum("quantity"))
         .order_by()
@@ -397,8 +400,7 @@ def _months_rows(months: list[datetime.date]):
         .order_by()
     )
     parts = (
-        PartUsed.objects.filter(_ranges_q("intervention__requested_at", ranges))
-        .exclude(intervention__status=Status.CANCELLED)
+        _parts_used(ranges)
         .annotate(month=TruncMonth("intervention__requested_at"))
         .values_list("month", "reference", "description")
         .annotate(quantity=Sum("quantity"))

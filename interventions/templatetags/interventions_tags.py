@@ -196,10 +196,9 @@ def billing_row(context, line, show_billed_on, show_costs):
         )
     else:
         out.append("<td></td>")
-    head, tail = _detail_url_parts(get_script_prefix())
     out.append(
         f'<td data-testid="number"><a class="intervention-number" '
-        f'href="{esc(head)}{pk}{esc(tail)}#billing">{number}</a></td>'
+        f'href="{esc(detail_url(line))}#billing">{number}</a></td>'
     )
     out.append(f"<td>{esc(day(line.signed_at))}</td>")
     if show_billed_on:
