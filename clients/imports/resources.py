@@ -224,6 +224,10 @@ class ImportResource(resources.ModelResource):
 
     class Meta:
         abstract = True
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+        skip_html_diff = True
 
     def get_instance(self, instance_loader, row):
         key = self.instance_lookup(row)
@@ -261,10 +265,6 @@ class ClientResource(ImportResource):
         model = Client
         fields = ["number", "name", "address", "postal_code", "city", "phone", "email", "notes"]
         import_id_fields = ["number"]
-        clean_model_instances = True
-        skip_unchanged = True
-        report_skipped = True
-        skip_html_diff = True
 
     def before_import_row(self, row, **kwargs):
         # Dolibarr's SIRET has no field of its own: it is kept in the notes, in French
@@ -298,10 +298,6 @@ class SiteResource(ImportResource):
             "access_notes",
         ]
         import_id_fields = ["client", "label"]
-        clean_model_instances = True
-        skip_unchanged = True
-        report_skipped = True
-        skip_html_diff = True
 
     def instance_lookup(self, row):
         """A site is its client's site of that label (case and accents aside)."""
@@ -343,10 +339,6 @@ class EquipmentResource(ImportResource):
             "contract",
         ]
         import_id_fields = ["serial_number"]
-        clean_model_instances = True
-        skip_unchanged = True
-        report_skipped = True
-        skip_html_diff = True
 
     def __init__(self, *, glpi: bool = False, **kwargs):
         super().__init__(**kwargs)
@@ -416,7 +408,3 @@ class ContractResource(ImportResource):
             "standard_tasks",
         ]
         import_id_fields = ["number"]
-        clean_model_instances = True
-        skip_unchanged = True
-        report_skipped = True
-        skip_html_diff = True

@@ -26,7 +26,6 @@ from import_export.results import RowResult
 from .formats import (
     APP_COLUMNS,
     CLIENTS,
-    CONTRACTS,
     EQUIPMENT,
     FORMATS,
     GLPI,
@@ -173,18 +172,11 @@ def _check_choice(kind: str, fmt: str) -> None:
         raise ImportFileError(_("This format cannot import this kind of data."))
 
 
-def _file_key(kind: str, row: dict):
+def _file_key(resource, row: dict):
     """What identifies a row (its import key), to find a row given twice in the file."""
-    if kind == SITES:
+    if isinstance(resource, SiteResource):
         return (row.get("client", "").strip(), fold(row.get("label")))
-    name = {CLIENTS: "number", EQUIPMENT: "serial_number", CONTRACTS: "number"}[kind]
-    return row.get(name, "").strip() or None
-
-
-def _key_column(kind: str) -> str:
-    return {CLIENTS: "number", SITES: "label", EQUIPMENT: "serial_number", CONTRACTS: "number"}[
-        kind
-    ]
+    return row.get(resource.key_field, "").strip() or None
 
 
 def _column_name(table: Table, kind: str, name: str) -> str:
@@ -259,12 +251,12 @@ def _run(table: Table, *, kind: str, fmt: str, file_hash: str, filename: str, dr
     for index, (row, row_result) in enumerate(zip(table.rows, result.rows, strict=True), 1):
         line = index + 1
         errors = []
-        key = _file_key(kind, row)
+        key = _file_key(resource, row)
         if key and key in seen:
             errors.append(
                 _row_error(
                     line,
-                    _column_name(table, kind, _key_column(kind)),
+                    _column_name(table, kind, resource.key_field),
                     _("already given on line %(line)s of the file") % {"line": seen[key]},
                 )
             )

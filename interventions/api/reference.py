@@ -47,10 +47,8 @@ class ClientViewSet(ReadOnly, mixins.CreateModelMixin, viewsets.GenericViewSet):
         form = serializers.ClientCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
-        client = client_services.client_create(
-            **{key: data[key] for key in ("name", "phone", "email", "address", "postal_code")},
-            city=data["city"],
-        )
+        fields = ("name", "phone", "email", "address", "postal_code", "city")
+        client = client_services.client_create(**{key: data[key] for key in fields})
         return Response(serializers.ClientSerializer(client).data, status=status.HTTP_201_CREATED)
 
 
