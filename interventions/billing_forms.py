@@ -90,6 +90,23 @@ class BillingFilterForm(PeriodForm):
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
         return data.get("status") or self.TO_BILL, data.get("date_basis") or SIGNED_DATE
 
+    def filters(self) -> dict:
+        """What `selectors.billing_page` / `billing_lines_list` read: the period, the client and
+        contract ids, the statuses and the date basis (the defaults where the form is not
+        valid). The billing pages and the API's billing rows both take them from here."""
+        start, end = self.period()
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        client, contract = data.get("client"), data.get("contract")
+        status, date_basis = self.selection()
+        return {
+            "date_from": start,
+            "date_to": end,
+            "client_id": client.pk if client else None,
+            "contract_id": contract.pk if contract else None,
+            "statuses": self.STATUSES[status],
+            "date_basis": date_basis,
+        }
+
 
 class BillingOverrideForm(forms.Form):
     flag = forms.ChoiceField(

@@ -9,7 +9,6 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 
 from .. import billing, selectors
-from ..views.billing import _billing_filters
 from . import permissions, serializers
 from .base import ApiLanguageMixin, errors
 from .pagination import Pagination
@@ -63,7 +62,7 @@ class BillingRowsView(ApiLanguageMixin, GenericAPIView):
     def get(self, request):
         check = serializers.BillingFilterSerializer(data=request.query_params)
         check.is_valid(raise_exception=True)
-        _form, filters, _query = _billing_filters(request)
+        filters = check.form.filters()  # the billing page's filters, from the form just checked
         with_costs = request.user.has_perm("interventions.view_costs")
         lines = self.paginate_queryset(selectors.billing_lines_list(filters))
         columns, rows = rows_json(lines, with_costs=with_costs)

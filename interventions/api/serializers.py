@@ -23,6 +23,7 @@ class FormSerializer(serializers.Serializer):
     an object or a list where a value is expected is refused on that field."""
 
     form_class = None
+    form = None  # the checked form, once `is_valid()` has run
 
     def form_kwargs(self) -> dict:
         return {}
@@ -50,7 +51,7 @@ class FormSerializer(serializers.Serializer):
         return posted
 
     def to_internal_value(self, data):
-        form = self.form_class(self.form_data(data), **self.form_kwargs())
+        form = self.form = self.form_class(self.form_data(data), **self.form_kwargs())
         if not form.is_valid():
             raise serializers.ValidationError(form_errors(form))
         cleaned = dict(form.cleaned_data)

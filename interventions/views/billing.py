@@ -36,23 +36,13 @@ XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml
 
 def _billing_filters(request):
     form = BillingFilterForm(request.GET or None)
-    start, end = form.period()
-    data = form.cleaned_data if form.is_bound and form.is_valid() else {}
-    client, contract = data.get("client"), data.get("contract")
+    filters = form.filters()
     status, date_basis = form.selection()
-    filters = {
-        "date_from": start,
-        "date_to": end,
-        "client_id": client.pk if client else None,
-        "contract_id": contract.pk if contract else None,
-        "statuses": BillingFilterForm.STATUSES[status],
-        "date_basis": date_basis,
-    }
-    query = {"date_from": start, "date_to": end}
-    if client:
-        query["client"] = client.pk
-    if contract:
-        query["contract"] = contract.pk
+    query = {"date_from": filters["date_from"], "date_to": filters["date_to"]}
+    if filters["client_id"]:
+        query["client"] = filters["client_id"]
+    if filters["contract_id"]:
+        query["contract"] = filters["contract_id"]
     if status != BillingFilterForm.TO_BILL:
         query["status"] = status
     if date_basis != billing.SIGNED_DATE:
