@@ -279,7 +279,7 @@ def _job(intervention: Intervention, user, extras: dict) -> dict:
     visits = list(intervention.visits.all())
     parts = list(intervention.parts.all())
     summary = build_offline_summary(intervention, visits, parts)
-    open_visit = next((v for v in visits if v.left_at is None and v.technician_id == user.pk), None)
+    open_visit = selectors.open_visit(visits, user.pk)
     contract = intervention.contract_snapshot or {}
     return {
         "id": intervention.pk,

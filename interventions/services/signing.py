@@ -80,6 +80,13 @@ def _ensure_content_shown(intervention: Intervention, shown_sha256: str) -> tupl
     return content, fingerprint
 
 
+def _ensure_awaiting(intervention: Intervention) -> None:
+    current = Intervention.objects.only("status", "number").get(pk=intervention.pk)
+    ensure_editable(current)
+    if current.status != Status.AWAITING_SIGNATURE:
+        raise ValidationError(_("Finish the report before signing it."))
+
+
 def report_sign_technician(
     *,
     intervention: Intervention,
@@ -94,10 +101,7 @@ def report_sign_technician(
     the time the server received it)."""
     # The status first (as stored: the caller's copy may be stale): an image is decoded only
     # for a job that can be signed. Checked again under the lock below.
-    current = Intervention.objects.only("status", "number").get(pk=intervention.pk)
-    ensure_editable(current)
-    if current.status != Status.AWAITING_SIGNATURE:
-        raise ValidationError(_("Finish the report before signing it."))
+    _ensure_awaiting(intervention)
     image = clean_signature(image)
     with transaction.atomic():
         locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
@@ -292,13 +296,6 @@ def _device_times(device_at: datetime.datetime | None, received_at: datetime.dat
     if device_at is None:
         return {}
     return {"signed_on_device_at": device_at.isoformat(), "received_at": received_at.isoformat()}
-
-
-def _ensure_awaiting(intervention: Intervention) -> None:
-    current = Intervention.objects.only("status", "number").get(pk=intervention.pk)
-    ensure_editable(current)
-    if current.status != Status.AWAITING_SIGNATURE:
-        raise ValidationError(_("Finish the report before signing it."))
 
 
 def report_sign_technician_offline(

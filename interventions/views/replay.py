@@ -288,6 +288,19 @@ def _signature_refused(error: offline.OfflineSummaryChanged, request, interventi
     )
 
 
+def _report_changed(error: services.ReportChanged, intervention):
+    """`ReportChanged` (after the offline summary matched): a conflict with no summaries to show."""
+    return conflict(
+        field="signature",
+        yours=None,
+        theirs=None,
+        by="",
+        at="",
+        message=error.messages[0],
+        intervention=intervention,
+    )
+
+
 def sign_technician(request, pk: int):
     intervention = assigned_intervention(request, pk)
     fingerprint, device_at, errors = _offline_signature_fields(request)
@@ -307,15 +320,7 @@ def sign_technician(request, pk: int):
     except offline.OfflineSummaryChanged as error:
         return _signature_refused(error, request, intervention)
     except services.ReportChanged as error:
-        return conflict(
-            field="signature",
-            yours=None,
-            theirs=None,
-            by="",
-            at="",
-            message=error.messages[0],
-            intervention=intervention,
-        )
+        return _report_changed(error, intervention)
     except ValidationError as error:
         return json_errors(errors_of(error))
     return ok(intervention, signed=False)
@@ -343,15 +348,7 @@ def sign_customer(request, pk: int):
     except offline.OfflineSummaryChanged as error:
         return _signature_refused(error, request, intervention)
     except services.ReportChanged as error:
-        return conflict(
-            field="signature",
-            yours=None,
-            theirs=None,
-            by="",
-            at="",
-            message=error.messages[0],
-            intervention=intervention,
-        )
+        return _report_changed(error, intervention)
     except (ValidationError, TransitionError) as error:
         return json_errors(
             errors_of(error) if isinstance(error, ValidationError) else {"__all__": [str(error)]}
