@@ -34,6 +34,7 @@ from django.utils.translation import gettext as _
 
 from . import roles as role_names
 from .models import ReplayedAction
+from .workflow import TransitionError
 
 KEY_RE = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]{7,63}")
 
@@ -55,7 +56,11 @@ def json_errors(errors: dict, status: int = 422, **extra) -> JsonResponse:
     )
 
 
-def errors_of(error: ValidationError) -> dict:
+def errors_of(error: ValidationError | TransitionError) -> dict:
+    """A refusal as the replay's 422 errors: per field for a form's errors, else under
+    `__all__`; a workflow refusal (`TransitionError`) with its message, as the pages show it."""
+    if isinstance(error, TransitionError):
+        return {"__all__": [str(error)]}
     if hasattr(error, "error_dict"):
         return {field: list(messages) for field, messages in error.message_dict.items()}
     return {"__all__": list(error.messages)}

@@ -68,7 +68,7 @@ def arrive(request, pk: int):
             device_time=_device_time(request),
         )
     except (ValidationError, TransitionError) as error:
-        return json_errors(errors_of(error) if isinstance(error, ValidationError) else {})
+        return json_errors(errors_of(error))
     return ok(intervention, created={"visit": visit.pk}, visit_id=visit.pk)
 
 
@@ -239,7 +239,7 @@ def submit(request, pk: int):
     try:
         services.report_submit(intervention=intervention, actor=request.user)
     except (ValidationError, TransitionError) as error:
-        return json_errors({"__all__": getattr(error, "messages", [str(error)])})
+        return json_errors(errors_of(error))
     return ok(intervention)
 
 
@@ -248,7 +248,7 @@ def reopen(request, pk: int):
     try:
         services.report_reopen(intervention=intervention, actor=request.user)
     except (ValidationError, TransitionError) as error:
-        return json_errors({"__all__": getattr(error, "messages", [str(error)])})
+        return json_errors(errors_of(error))
     return ok(intervention)
 
 
@@ -350,9 +350,7 @@ def sign_customer(request, pk: int):
     except services.ReportChanged as error:
         return _report_changed(error, intervention)
     except (ValidationError, TransitionError) as error:
-        return json_errors(
-            errors_of(error) if isinstance(error, ValidationError) else {"__all__": [str(error)]}
-        )
+        return json_errors(errors_of(error))
     return ok(
         intervention,
         signed=True,

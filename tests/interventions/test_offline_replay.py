@@ -523,3 +523,23 @@ def test_an_action_not_kept_offline_is_refused_on_replay_and_run_once_with_a_key
     job.refresh_from_db()
     assert job.technician == other_technician
     assert job.events.filter(code=InterventionEvent.Code.HANDOVER).count() == 1
+
+
+# Refusals as 422 errors ---------------------------------------------------------------------
+
+
+def test_a_workflow_refusal_reaches_the_tablet_with_its_message():
+    """A replayed arrival, submission or signature that the workflow refuses answered 422 with
+    no message at all (arrival) or folded a form's fields (submission): one mapping for all."""
+    from django.core.exceptions import ValidationError
+
+    from interventions.idempotency import errors_of
+    from interventions.workflow import TransitionError
+
+    assert errors_of(TransitionError("Transition refusée : annulée → en cours.")) == {
+        "__all__": ["Transition refusée : annulée → en cours."]
+    }
+    assert errors_of(ValidationError({"reason": ["Indiquez le motif."]})) == {
+        "reason": ["Indiquez le motif."]
+    }
+    assert errors_of(ValidationError("Rapport verrouillé.")) == {"__all__": ["Rapport verrouillé."]}
