@@ -738,6 +738,7 @@
     entries: function () { return entries.slice(); },
     reload: reload,
     deviceTime: deviceTime,
+    fieldValue: fieldValue,
     label: label,
     pendingBadge: pendingBadge,
     fillForm: fillForm,

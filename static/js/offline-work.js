@@ -17,8 +17,8 @@
   function mine(entry) { return entry.intervention === job; }
 
   function field(entry, name) {
-    for (var i = 0; i < entry.fields.length; i += 1) if (entry.fields[i][0] === name) return entry.fields[i][1];
-    return "";
+    var value = queue.fieldValue(entry, name);
+    return value === undefined ? "" : value;
   }
 
   function hhmm(iso) {
