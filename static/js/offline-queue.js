@@ -736,6 +736,7 @@
     reload: reload,
     deviceTime: deviceTime,
     fieldValue: fieldValue,
+    shortTime: shortTime,
     label: label,
     pendingBadge: pendingBadge,
     fillForm: fillForm,
