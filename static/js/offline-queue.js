@@ -782,7 +782,6 @@
     panel.querySelector("[data-offline-resign]").addEventListener("click", function () {
       var entry = stopped;
       if (!entry) return;
-      var match = /^\/interventions\/(\d+)\//.exec(entry.url);
       // The other signature waiting for this job was given on the same summary: it goes too.
       var others = entries.filter(function (e) {
         return e !== entry && e.intervention === entry.intervention && /^sign-/.test(e.kind);
@@ -790,7 +789,7 @@
       Promise.all(others.map(function (e) { return store.remove(e.id); })).then(function () {
         return drop("theirs");
       }).then(function () {
-        if (match) location.href = "/interventions/" + match[1] + "/sign/";
+        location.href = "/interventions/" + entry.intervention + "/sign/";
       });
     });
   }
