@@ -33,6 +33,7 @@
   var panel = document.getElementById("offline-problem");
   var entries = []; // this user's queue, as last read
   var flushing = false;
+  var inFlight = null; // the key of the action on its way to the server
   var stopped = null; // the entry the queue stops on (conflict, refusal, login needed)
   var authNeeded = false;
   var retryTimer = null;
@@ -237,9 +238,9 @@
     };
     var fresh = { fields: fields };
     // Already waiting, word for word: nothing to add.
-    if (same && !same.sending && textsOf(same) === textsOf(fresh)) return Promise.resolve(same);
+    if (same && inFlight !== same.key && textsOf(same) === textsOf(fresh)) return Promise.resolve(same);
     var last = entries[entries.length - 1];
-    if (last && last.kind === "texts" && last.url === url && last.state === "pending" && !last.sending) {
+    if (last && last.kind === "texts" && last.url === url && last.state === "pending" && inFlight !== last.key) {
       last.fields = fields;
       last.base = { version: String(version) };
       last.createdAt = deviceTime();
@@ -397,19 +398,15 @@
     return Promise.all(changed);
   }
 
-  var inFlight = null; // the key of the action on its way to the server
   function sendOne(entry) {
-    entry.sending = true;
     inFlight = entry.key;
     return fetch(entry.url, {
       method: "POST", body: body(entry), credentials: "same-origin", headers: headers(entry),
       redirect: "manual",
     }).then(answerOf).then(function (answer) {
-      entry.sending = false;
       inFlight = null;
       return answer;
     }, function (error) {
-      entry.sending = false;
       inFlight = null;
       throw error;
     });
@@ -738,6 +735,8 @@
     entries: function () { return entries.slice(); },
     reload: reload,
     deviceTime: deviceTime,
+    fieldValue: fieldValue,
+    shortTime: shortTime,
     label: label,
     pendingBadge: pendingBadge,
     fillForm: fillForm,
@@ -783,7 +782,6 @@
     panel.querySelector("[data-offline-resign]").addEventListener("click", function () {
       var entry = stopped;
       if (!entry) return;
-      var match = /^\/interventions\/(\d+)\//.exec(entry.url);
       // The other signature waiting for this job was given on the same summary: it goes too.
       var others = entries.filter(function (e) {
         return e !== entry && e.intervention === entry.intervention && /^sign-/.test(e.kind);
@@ -791,7 +789,7 @@
       Promise.all(others.map(function (e) { return store.remove(e.id); })).then(function () {
         return drop("theirs");
       }).then(function () {
-        if (match) location.href = "/interventions/" + match[1] + "/sign/";
+        location.href = "/interventions/" + entry.intervention + "/sign/";
       });
     });
   }

@@ -57,10 +57,7 @@
     return isNaN(n) ? String(value) : String(n);
   }
 
-  function field(entry, name) {
-    for (var i = 0; i < entry.fields.length; i += 1) if (entry.fields[i][0] === name) return entry.fields[i][1];
-    return undefined;
-  }
+  var field = queue.fieldValue;
 
   function loadJob() {
     var url = indicator && indicator.dataset.bundleUrl;

@@ -17,13 +17,8 @@
   function mine(entry) { return entry.intervention === job; }
 
   function field(entry, name) {
-    for (var i = 0; i < entry.fields.length; i += 1) if (entry.fields[i][0] === name) return entry.fields[i][1];
-    return "";
-  }
-
-  function hhmm(iso) {
-    var d = new Date(iso);
-    return (d.getHours() < 10 ? "0" : "") + d.getHours() + ":" + (d.getMinutes() < 10 ? "0" : "") + d.getMinutes();
+    var value = queue.fieldValue(entry, name);
+    return value === undefined ? "" : value;
   }
 
   function cell(text) {
@@ -60,14 +55,14 @@
   queue.optimistic.arrive = function (entry) {
     if (!mine(entry)) return false;
     var tbody = document.querySelector("[data-offline-visits]");
-    if (tbody) pendingRow(tbody, [hhmm(entry.createdAt), "…", "", "", ""], entry, "visit-row-pending");
+    if (tbody) pendingRow(tbody, [queue.shortTime(entry.createdAt), "…", "", "", ""], entry, "visit-row-pending");
     var arrive = document.querySelector("form[data-offline-arrive]");
     if (arrive) arrive.hidden = true;
     var depart = document.querySelector("form[data-offline-depart]");
     if (depart) {
       var key = depart.querySelector("[data-offline-created-by]");
       if (key) key.value = entry.key;
-      depart.querySelector("[data-offline-arrived-at]").textContent = hhmm(entry.createdAt);
+      depart.querySelector("[data-offline-arrived-at]").textContent = queue.shortTime(entry.createdAt);
       depart.hidden = false;
     }
     return true;
@@ -80,7 +75,7 @@
     var byKey = field(entry, "created_by_key");
     var row = byKey ? document.querySelector("[data-offline-key='" + byKey + "']") : document.querySelector("[data-offline-visits] tr:not([data-offline-empty]):last-child");
     if (row && row.children.length >= 4) {
-      row.children[1].textContent = hhmm(entry.createdAt);
+      row.children[1].textContent = queue.shortTime(entry.createdAt);
       row.children[3].textContent = field(entry, "travel_km") + " km · " + field(entry, "travel_minutes") + " min";
       if (!row.querySelector(".offline-pending")) row.children[row.children.length - 1].appendChild(queue.pendingBadge());
       row.classList.add("offline-row-pending");
