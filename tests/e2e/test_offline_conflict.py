@@ -71,6 +71,10 @@ def test_offline_text_meets_the_dispatchers_change_and_the_technician_chooses(
 
     tablet.set_offline(True)
     page.get_by_label("Diagnostics et observations").fill(MINE)
+    # The text is queued when the autosave's pause (700 ms) has passed; the part comes after.
+    page.wait_for_function(
+        "() => OfflineStore.all().then(all => all.some(e => e.kind === 'texts'))"
+    )
     page.get_by_label("Ligne libre (pièce hors catalogue)").fill("Kit de nettoyage")
     page.get_by_label("Prix unitaire HT").fill("12")
     page.locator("form[data-offline-part-add]").get_by_role("button", name="Ajouter").tap()
