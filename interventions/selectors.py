@@ -247,6 +247,25 @@ class Agenda:
     unplanned: list[Intervention]
 
 
+# What a card of « Mes interventions » shows (`tablet_card`): a technician has ~100 open jobs in
+# the 100k data, and the report's texts and the contract snapshot were most of each row.
+AGENDA_COLUMNS = (
+    "number",
+    "priority",
+    "status",
+    "object",
+    "requested_at",
+    "deadline_at",
+    "first_arrival_at",
+    "scheduled_start",
+    "technician_id",
+    *(f"{place}__{f}" for place in ("client", "site") for f in ("address", "postal_code", "city")),
+    "client__name",
+    "equipment__brand",
+    "equipment__model",
+)
+
+
 def technician_agenda(user) -> Agenda:
     """A technician's open interventions: due today or before, planned later, not planned."""
     qs = (
@@ -254,6 +273,7 @@ def technician_agenda(user) -> Agenda:
         .filter(technician=user)
         .exclude(status__in=CLOSED_STATUSES)
         .order_by("scheduled_start", "deadline_at", "-priority", "requested_at")
+        .only(*AGENDA_COLUMNS)
     )
     today = timezone.localdate()
     agenda = Agenda(today=[], upcoming=[], unplanned=[])
