@@ -1,9 +1,13 @@
 """gunicorn settings for `make serve` (README, "Déploiement"); every value can be overridden
 from the environment.
 
-Workers: 2 × cores + 1, at most 9. A request is mostly CPU here (templates, WeasyPrint for a
-draft PDF: ~40 ms of CPU) with short database waits: one worker per core keeps the cores busy
-while another waits on PostgreSQL; beyond 9 a worker's ~100 MB of memory buys nothing on the
+Workers: cores + 1, at most 9. A request is mostly CPU here (templates, WeasyPrint for a
+draft PDF: ~50 ms of CPU) with short database waits: one worker per core keeps the cores busy,
+one more covers a worker waiting on PostgreSQL. More workers only take turns on the same cores:
+measured with the mixed load of issue 14 on 2 cores (bench/README.md, « Charge mixte : dernière
+étape »), 3 workers served 88–90 requests/s with a p95 of 180 ms where 5 served 77–84 with
+210–240 ms (each request cost 16.8 ms of CPU instead of 19.6: less switching between
+processes); 2 and 4 were in between. Beyond 9 a worker's ~100 MB of memory buys nothing on the
 small machines this runs on. `WEB_CONCURRENCY` sets the number outright.
 
 Sync workers, not gthread: measured with the mixed load of issue 14 (bench/README.md, « Issue
@@ -16,7 +20,7 @@ import multiprocessing
 import os
 
 cores = multiprocessing.cpu_count()
-workers = int(os.environ.get("WEB_CONCURRENCY") or min(2 * cores + 1, 9))
+workers = int(os.environ.get("WEB_CONCURRENCY") or min(cores + 1, 9))
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 # A PDF render or an export takes seconds at worst; a stuck request is killed after this.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))

@@ -2,10 +2,10 @@ import functools
 import html
 
 from django import forms, template
-from django.forms.utils import flatatt
+from django.conf import settings
 from django.urls import get_script_prefix, reverse
 from django.utils.formats import date_format, localize
-from django.utils.html import escape, format_html, format_html_join
+from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.timezone import template_localtime
@@ -126,50 +126,111 @@ def flag_decision(flag, billed):
     return billing.flag_decision(flag, bool(billed))
 
 
+# The widgets `crispy_field` writes itself: Django's own input, select and textarea templates.
+# Any other widget (checkbox, radio, file, several values, a widget with its own template)
+# goes through crispy-forms.
+_PLAIN_TEMPLATES = {
+    f"django/forms/widgets/{name}.html"
+    for name in (
+        "text", "number", "email", "url", "password", "tel", "search",
+        "date", "datetime", "time", "select", "textarea",
+    )
+}  # fmt: skip
+
+
+def _flat_attrs(attrs: dict) -> str:
+    """As django/forms/widgets/attrs.html writes them: False left out, True as a bare name."""
+    out = []
+    for name, value in attrs.items():
+        if value is True:
+            out.append(f" {html.escape(str(name))}")
+        elif value is not False:
+            out.append(f' {html.escape(str(name))}="{html.escape(str(value))}"')
+    return "".join(out)
+
+
+def _plain_widget(context: dict) -> str:
+    """Django's input, select or textarea template, written in Python from the widget's own
+    context (`Widget.get_context`: the same attributes, value and options)."""
+    widget, esc = context["widget"], html.escape
+    name, attrs = esc(widget["name"]), _flat_attrs(widget["attrs"])
+    if "optgroups" in widget:
+        options = []
+        for group_name, group_choices, _index in widget["optgroups"]:
+            if group_name:
+                options.append(f'<optgroup label="{esc(str(group_name))}">')
+            options.extend(
+                f'<option value="{esc(str(o["value"]))}"{_flat_attrs(o["attrs"])}>'
+                f"{esc(str(o['label']))}</option>"
+                for o in group_choices
+            )
+            if group_name:
+                options.append("</optgroup>")
+        return f'<select name="{name}"{attrs}>{"".join(options)}</select>'
+    if widget["template_name"].endswith("textarea.html"):
+        value = esc(str(widget["value"])) if widget["value"] else ""
+        return f'<textarea name="{name}"{attrs}>\n{value}</textarea>'
+    value = "" if widget["value"] is None else f' value="{esc(str(widget["value"]))}"'
+    return f'<input type="{esc(widget["type"])}" name="{name}"{value}{attrs}>'
+
+
 @register.filter
-def filter_field(bound_field):
-    """A list filter as crispy-forms' `as_crispy_field` writes it with Bootstrap 5 (label,
-    widget with the same classes), built in Python: crispy and the widget templates (one per
-    <option>) took 15–20 ms of the dispatcher's list at 100,000 interventions (bench/README.md,
-    "List and planning rendering"). A field with errors goes through crispy itself, so its error
-    markup stays crispy's."""
-    if bound_field.errors:
+def crispy_field(bound_field):
+    """What crispy-forms' `as_crispy_field` writes with Bootstrap 5 — the wrapper, the label
+    with its asterisk, the widget with crispy's classes, the help text — written in Python for
+    the plain widgets (input, select, textarea) of a field without errors. crispy's templates
+    (a dozen includes per field) cost ~1.5 ms a field: 7 of the 19 ms of CPU of an intervention
+    page, 5.6 of the 9 of the intake form, 15–20 ms of the dispatcher's list before this
+    (bench/README.md, « Charge mixte : dernière étape »). Anything else — errors, hidden,
+    checkbox, radio, file, a widget with its own template — goes through crispy itself, so its
+    markup stays crispy's. `tests/test_crispy_field.py` compares the two on every form."""
+    field, widget = bound_field.field, bound_field.field.widget
+    if (
+        bound_field.errors
+        or bound_field.is_hidden
+        or field.show_hidden_initial
+        or bound_field.use_fieldset
+        or widget.template_name not in _PLAIN_TEMPLATES
+        or isinstance(widget, forms.SelectMultiple)
+    ):
         from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 
         return as_crispy_field(bound_field)
-    widget = bound_field.field.widget
-    input_type = getattr(widget, "input_type", None)
-    is_select = isinstance(widget, forms.Select)
-    # The classes crispy-forms' Bootstrap 5 pack gives: the widget's class name, then Bootstrap's.
-    css = f"{type(widget).__name__.lower()} {'form-select' if is_select else 'form-control'}"
-    attrs = {**widget.attrs, "class": css, "id": bound_field.auto_id}
-    label = format_html(
-        '<label for="{}" class="form-label">{}</label>', bound_field.id_for_label, bound_field.label
-    )
-    if is_select:
-        value = bound_field.value()
-        selected = {str(v) for v in (value if isinstance(value, (list, tuple)) else [value])}
-        selected = {"" if v == "None" else v for v in selected}
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (str(v), " selected" if str(v) in selected else "", text)
-                for v, text in bound_field.field.choices
-            ),
+    # crispy's class: the widget's class name (through CRISPY_CLASS_CONVERTERS), then
+    # Bootstrap's, added to the widget's own classes (crispy_forms_field.CrispyFieldNode).
+    kind = type(widget).__name__.lower()
+    kind = getattr(settings, "CRISPY_CLASS_CONVERTERS", {}).get(kind, kind)
+    css = widget.attrs.get("class", "")
+    css = f"{css} {kind}" if css and kind not in css else (css or kind)
+    bootstrap = "form-select" if isinstance(widget, forms.Select) else "form-control"
+    if bootstrap not in css.split():
+        css = f"{css} {bootstrap}"
+    # As BoundField.as_widget: the field's attributes (required, disabled, aria-describedby…)
+    # and the id.
+    if field.localize:
+        widget.is_localized = True
+    attrs = bound_field.build_widget_attrs({}, widget)
+    if bound_field.auto_id and "id" not in widget.attrs:
+        attrs["id"] = bound_field.auto_id
+    attrs["class"] = css
+    control = _plain_widget(widget.get_context(bound_field.html_name, bound_field.value(), attrs))
+    required = field.required
+    label, for_id, auto_id = "", bound_field.id_for_label, bound_field.auto_id
+    if bound_field.label:
+        target = f' for="{html.escape(for_id)}"' if for_id else ""
+        star = '<span class="asteriskField">*</span>' if required else ""
+        label = (
+            f'<label{target} class="form-label{" requiredField" if required else ""}">'
+            f"{conditional_escape(bound_field.label)}{star}</label>"
         )
-        control = format_html(
-            '<select name="{}"{}>{}</select>', bound_field.html_name, flatatt(attrs), options
-        )
-    else:
-        value = bound_field.value()
-        attrs = {"type": input_type, "name": bound_field.html_name, **attrs}
-        if value not in (None, ""):
-            attrs["value"] = widget.format_value(value)
-        attrs = {"type": attrs.pop("type"), "name": attrs.pop("name"), **attrs}
-        control = format_html("<input{}>", flatatt(attrs))
-    return format_html(
-        '<div id="div_{}" class="mb-3">{}{}</div>', bound_field.auto_id, label, control
+    help_text = ""
+    if bound_field.help_text:
+        help_id = f'id="{html.escape(auto_id)}_helptext" ' if auto_id else ""
+        help_text = f'<div {help_id}class="form-text">{bound_field.help_text}</div>'
+    wrapper = " ".join(filter(None, ("mb-3", bound_field.css_classes())))
+    return mark_safe(
+        f'<div id="div_{html.escape(auto_id or "")}" class="{wrapper}">'
+        f"{label}{control}{help_text}</div>"
     )
 
 

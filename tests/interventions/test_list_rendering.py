@@ -16,7 +16,7 @@ from interventions import services
 from interventions.filters import InterventionFilter
 from interventions.models import Intervention
 from interventions.sla import deadline_state
-from interventions.templatetags.interventions_tags import filter_field
+from interventions.templatetags.interventions_tags import crispy_field
 from tests.factories import ClientFactory, make_intervention
 
 
@@ -61,18 +61,18 @@ def tree(html: str) -> list:
         {"status": "", "requested_before": "2026-13-45", "priority": "9"},
     ],
 )
-def test_filter_fields_are_written_as_crispy_writes_them(db, technician, other_technician, data):
+def test_crispy_fields_are_written_as_crispy_writes_them(db, technician, other_technician, data):
     with translation.override("fr"):
         for name in InterventionFilter.base_filters:
             form = InterventionFilter(dict(data), queryset=Intervention.objects.all()).form
-            assert tree(filter_field(form[name])) == tree(as_crispy_field(form[name])), name
+            assert tree(crispy_field(form[name])) == tree(as_crispy_field(form[name])), name
 
 
-def test_filter_field_with_a_technician_chosen(db, technician, other_technician):
+def test_crispy_field_with_a_technician_chosen(db, technician, other_technician):
     form = InterventionFilter(
         {"technician": str(other_technician.pk)}, queryset=Intervention.objects.all()
     ).form
-    html = str(filter_field(form["technician"]))
+    html = str(crispy_field(form["technician"]))
     assert f'<option value="{other_technician.pk}" selected>' in html
     assert tree(html) == tree(as_crispy_field(form["technician"]))
 
