@@ -494,18 +494,7 @@
   }
 
   function block(title, text, testid) {
-    var col = document.createElement("div");
-    col.className = "col-12 col-md-6";
-    var head = document.createElement("div");
-    head.className = "small fw-semibold";
-    head.textContent = title;
-    var content = document.createElement("div");
-    content.className = "conflict-text pre-line";
-    content.dataset.testid = testid;
-    content.textContent = text === undefined || text === null || text === "" ? "—" : String(text);
-    col.appendChild(head);
-    col.appendChild(content);
-    return col;
+    return window.Site.conflictColumn(title, text, { className: "pre-line", testid: testid });
   }
 
   function readable(value) {
