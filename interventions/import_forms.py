@@ -4,7 +4,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from clients.imports.formats import FORMATS, KINDS
+from clients.imports import services as import_services
+from clients.imports.formats import FORMATS, KINDS, ImportFileError
 
 
 class ImportUploadForm(forms.Form):
@@ -34,8 +35,11 @@ class ImportUploadForm(forms.Form):
     def clean(self):
         data = super().clean()
         kind, fmt = data.get("kind"), data.get("fmt")
-        if kind and fmt and kind not in FORMATS[fmt]["kinds"]:
-            self.add_error("fmt", _("This format cannot import this kind of data."))
+        if kind and fmt:
+            try:
+                import_services.check_choice(kind, fmt)
+            except ImportFileError as error:
+                self.add_error("fmt", str(error))
         return data
 
 

@@ -167,7 +167,9 @@ def _resource(kind: str, fmt: str, reason: str):
     return resource
 
 
-def _check_choice(kind: str, fmt: str) -> None:
+def check_choice(kind: str, fmt: str) -> None:
+    """Which format imports which kind of data (the upload form asks here too): raises
+    ImportFileError, in the user's language, when `fmt` cannot import `kind`."""
     if fmt not in FORMATS or kind not in FORMATS[fmt]["kinds"]:
         raise ImportFileError(_("This format cannot import this kind of data."))
 
@@ -297,7 +299,7 @@ def _run(table: Table, *, kind: str, fmt: str, file_hash: str, filename: str, dr
 def import_preview(*, content: bytes, filename: str, kind: str, fmt: str) -> ImportReport:
     """The dry run: reads the file, imports it in a transaction rolled back, keeps the file
     for the confirmation. Raises ImportFileError when the file cannot be read."""
-    _check_choice(kind, fmt)
+    check_choice(kind, fmt)
     table = load_table(content, filename, kind=kind, fmt=fmt)
     file_hash = upload_store(content)
     return _run(table, kind=kind, fmt=fmt, file_hash=file_hash, filename=filename, dry_run=True)
@@ -309,7 +311,7 @@ def import_confirm(
     """Writes the previewed import in one transaction, or nothing (ImportRefused) when the
     file has errors or the import would differ from its dry run."""
     try:
-        _check_choice(kind, fmt)
+        check_choice(kind, fmt)
         content = upload_read(file_hash)
         table = load_table(content, filename, kind=kind, fmt=fmt)
     except ImportFileError as error:

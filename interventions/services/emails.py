@@ -112,6 +112,10 @@ def report_email_queue(*, intervention: Intervention, actor=None) -> OutgoingEma
     )
     if report is None:
         raise NothingToSend(_("This intervention has no signed report to send."))
+    return _report_email_queue(report=report, actor=actor)
+
+
+def _report_email_queue(*, report: SignedReport, actor) -> OutgoingEmail:
     recipients = report_email_recipients(report)
     if not recipients:
         raise NothingToSend(
@@ -123,7 +127,7 @@ def report_email_queue(*, intervention: Intervention, actor=None) -> OutgoingEma
     subject, body = report_email_content(report)
     return _queue(
         kind=OutgoingEmail.Kind.SIGNED_REPORT,
-        intervention=intervention,
+        intervention=report.intervention,
         recipients=recipients,
         subject=subject,
         body=body,
@@ -132,9 +136,10 @@ def report_email_queue(*, intervention: Intervention, actor=None) -> OutgoingEma
 
 
 def report_email_after_signature(*, report: SignedReport, actor=None) -> OutgoingEmail | None:
-    """Called by the signing service: the e-mail when there is an address, else nothing."""
+    """Called by the signing service with the report it just froze (not read again): the
+    e-mail when there is an address, else nothing."""
     try:
-        return report_email_queue(intervention=report.intervention, actor=actor)
+        return _report_email_queue(report=report, actor=actor)
     except NothingToSend:
         return None
 

@@ -243,7 +243,14 @@ def report_freeze(
     """
     signed_at = signed_at or timezone.now()
     with transaction.atomic():
-        locked = Intervention.objects.select_for_update().get(pk=intervention.pk)
+        # With its client and site, which the signed report's e-mail reads from the report
+        # returned (`emails.report_email_after_signature`); only the intervention's row is
+        # locked (`of`), not the client's that other jobs share.
+        locked = (
+            Intervention.objects.select_for_update(of=("self",))
+            .select_related("client", "site")
+            .get(pk=intervention.pk)
+        )
         if locked.status != Status.AWAITING_SIGNATURE:
             raise ReportLocked(
                 _("Intervention %(number)s is not awaiting a signature.")

@@ -61,7 +61,8 @@ def deadline_badge(context, intervention):
 
 @register.simple_tag
 def status_badge(status, label):
-    """What interventions/_status_badge.html writes, without an include per row."""
+    """The status badge: the one writer of its markup (templates and the rows written in
+    Python)."""
     return format_html(
         '<span class="badge badge-status-{}" data-status="{}">{}</span>', status, status, label
     )

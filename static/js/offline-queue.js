@@ -494,18 +494,7 @@
   }
 
   function block(title, text, testid) {
-    var col = document.createElement("div");
-    col.className = "col-12 col-md-6";
-    var head = document.createElement("div");
-    head.className = "small fw-semibold";
-    head.textContent = title;
-    var content = document.createElement("div");
-    content.className = "conflict-text pre-line";
-    content.dataset.testid = testid;
-    content.textContent = text === undefined || text === null || text === "" ? "—" : String(text);
-    col.appendChild(head);
-    col.appendChild(content);
-    return col;
+    return window.Site.conflictColumn(title, text, { className: "pre-line", testid: testid });
   }
 
   function readable(value) {
@@ -727,6 +716,30 @@
     });
   }
 
+  /* The offline bundle (the technician's jobs and the catalogue), read once and shared by the
+   * page scripts (offline-work.js, offline-sign.js): one request per page load instead of one
+   * per caller and per refresh. Forgotten when an action reached the server or the service
+   * worker kept a newer copy: the next call reads it again. */
+  var bundlePromise = null;
+  function bundle() {
+    if (bundlePromise) return bundlePromise;
+    var url = root.dataset.bundleUrl;
+    if (!url) return Promise.reject(new Error("no bundle"));
+    var promise = fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error("bundle " + response.status);
+        return response.json();
+      });
+    bundlePromise = promise;
+    // A failed read is not kept: the next call asks again.
+    promise.catch(function () { if (bundlePromise === promise) bundlePromise = null; });
+    return promise;
+  }
+  function forgetBundle() { bundlePromise = null; }
+  // Registered before the page scripts' listeners: they read the new bundle.
+  document.addEventListener("offline:sent", forgetBundle);
+  document.addEventListener("offline:prefetched", forgetBundle);
+
   var optimistic = {};
   window.OfflineQueue = {
     queueTexts: queueTexts,
@@ -743,6 +756,7 @@
     formsFor: formsFor,
     withdraw: withdraw,
     queueAction: queueAction,
+    bundle: bundle,
     // kind → function(entry, live): shows a waiting action on this page; `live` is true right
     // after the technician sent it, false when the page is opened again later.
     optimistic: optimistic,

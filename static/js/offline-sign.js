@@ -15,7 +15,6 @@
   var queue = window.OfflineQueue;
   if (!template || !queue) return;
   var job = parseInt(template.dataset.job, 10);
-  var indicator = document.getElementById("offline-indicator");
   var onlineOnly = document.querySelector("[data-offline-online-only]");
   var isSignPage = !!onlineOnly;
   // The panel enters the page only when it is needed (no second signature form otherwise).
@@ -60,13 +59,7 @@
   var field = queue.fieldValue;
 
   function loadJob() {
-    var url = indicator && indicator.dataset.bundleUrl;
-    if (!url) return Promise.reject(new Error("no bundle"));
-    return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-      .then(function (response) {
-        if (!response.ok) throw new Error("bundle " + response.status);
-        return response.json();
-      })
+    return queue.bundle()
       .then(function (bundle) {
         var found = (bundle.interventions || []).filter(function (j) { return j.id === job; })[0];
         if (!found) throw new Error("job not kept");

@@ -12,7 +12,6 @@
   var queue = window.OfflineQueue;
   if (!page || !queue) return;
   var job = parseInt(page.dataset.offlineJob, 10);
-  var indicator = document.getElementById("offline-indicator");
 
   function mine(entry) { return entry.intervention === job; }
 
@@ -85,12 +84,9 @@
 
   // --- parts --------------------------------------------------------------------------------
 
-  var catalogue = null;
   function loadCatalogue() {
-    if (catalogue || !indicator || !indicator.dataset.bundleUrl) return Promise.resolve(catalogue || []);
-    return fetch(indicator.dataset.bundleUrl, { credentials: "same-origin", headers: { "Accept": "application/json" } })
-      .then(function (response) { return response.json(); })
-      .then(function (bundle) { catalogue = bundle.parts || []; return catalogue; })
+    return queue.bundle()
+      .then(function (bundle) { return bundle.parts || []; })
       .catch(function () { return []; });
   }
 

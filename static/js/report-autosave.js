@@ -183,20 +183,6 @@
     try { localStorage.setItem(key, JSON.stringify(current)); } catch (e) { /* see writeLocal */ }
   }
 
-  function textBlock(label, text) {
-    var col = document.createElement("div");
-    col.className = "col-12 col-md-6";
-    var title = document.createElement("div");
-    title.className = "small fw-semibold";
-    title.textContent = label;
-    var body = document.createElement("div");
-    body.className = "conflict-text";
-    body.textContent = text || "—";
-    col.appendChild(title);
-    col.appendChild(body);
-    return col;
-  }
-
   function showConflict(answer) {
     conflict = answer;
     setState("conflict");
@@ -215,8 +201,8 @@
       var row = document.createElement("div");
       row.className = "row g-2 mb-2";
       row.dataset.field = f.name;
-      row.appendChild(textBlock(banner.dataset.labelMine, mine[f.name]));
-      row.appendChild(textBlock(banner.dataset.labelTheirs + " (" + answer.by + ", " + answer.at + ")", theirs));
+      row.appendChild(window.Site.conflictColumn(banner.dataset.labelMine, mine[f.name]));
+      row.appendChild(window.Site.conflictColumn(banner.dataset.labelTheirs + " (" + answer.by + ", " + answer.at + ")", theirs));
       list.appendChild(heading);
       list.appendChild(row);
     });

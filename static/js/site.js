@@ -31,4 +31,25 @@
       done();
     }
   });
+
+  /* One side of an edit conflict, its title above its text (« — » when empty): the autosave's
+   * banner (report-autosave.js) and the offline queue's panel (offline-queue.js) draw theirs
+   * with it. `options.className` is added to the text's class, `options.testid` names it. */
+  function conflictColumn(title, text, options) {
+    options = options || {};
+    var col = document.createElement("div");
+    col.className = "col-12 col-md-6";
+    var head = document.createElement("div");
+    head.className = "small fw-semibold";
+    head.textContent = title;
+    var content = document.createElement("div");
+    content.className = "conflict-text" + (options.className ? " " + options.className : "");
+    if (options.testid) content.dataset.testid = options.testid;
+    content.textContent = text === undefined || text === null || text === "" ? "—" : String(text);
+    col.appendChild(head);
+    col.appendChild(content);
+    return col;
+  }
+
+  window.Site = { conflictColumn: conflictColumn };
 })();

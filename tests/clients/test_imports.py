@@ -8,13 +8,16 @@ import re
 from pathlib import Path
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client as HttpClient
 from django.urls import reverse
 from openpyxl import Workbook
 
+from clients.imports import services as import_services
 from clients.imports.formats import ImportFileError
 from clients.imports.services import ImportRefused, import_confirm, import_preview
 from clients.models import Client, Contract, Equipment, Site
+from interventions.import_forms import ImportUploadForm
 
 NBSP = "\u00a0"
 
@@ -504,6 +507,29 @@ def test_the_page_refuses_a_format_that_cannot_import_the_kind(manager):
     )
     assert page.status_code == 400
     assert "Ce format ne peut pas importer ce type de données." in page.content.decode()
+
+
+def test_which_format_imports_which_kind_is_said_once(monkeypatch):
+    """The rule lives in the import service (`check_choice`); the upload form asks it and shows
+    its French message under « Format »."""
+    assert import_services.check_choice("clients", "dolibarr") is None
+    with pytest.raises(ImportFileError, match="Ce format ne peut pas importer ce type de données"):
+        import_services.check_choice("sites", "glpi")
+    with pytest.raises(ImportFileError):
+        import_services.check_choice("clients", "unknown")
+
+    asked = []
+
+    def refuse(kind, fmt):
+        asked.append((kind, fmt))
+        raise ImportFileError("Refusé par le service.")
+
+    monkeypatch.setattr(import_services, "check_choice", refuse)
+    upload = SimpleUploadedFile("c.csv", CLIENTS_OK.encode())
+    form = ImportUploadForm(data={"kind": "clients", "fmt": "app"}, files={"file": upload})
+    assert not form.is_valid()
+    assert asked == [("clients", "app")]
+    assert form.errors == {"fmt": ["Refusé par le service."]}
 
 
 def test_only_a_manager_imports(dispatcher, technician):

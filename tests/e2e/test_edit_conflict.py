@@ -1,5 +1,7 @@
 """Two tablets on the same job: the second autosave sees the conflict instead of overwriting."""
 
+import re
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -60,6 +62,12 @@ def test_second_tablet_sees_the_conflict_banner_and_keeps_its_text(
     expect(banner).to_contain_text("Pendant que vous écriviez, Nadia Benali a modifié ce rapport")
     expect(banner).to_contain_text("Onduleur en défaut.")
     expect(banner).to_contain_text("Alimentation HS.")
+    # Both sides drawn as the offline queue's panel draws them (site.js, conflictColumn).
+    row = banner.locator("[data-field=diagnostics]")
+    expect(row.locator(".col-md-6 > .small")).to_have_text(
+        ["Votre texte", re.compile(r"^L’autre texte \(Nadia Benali, .+\)$")]
+    )
+    expect(row.locator(".conflict-text")).to_have_text(["Alimentation HS.", "Onduleur en défaut."])
     screenshot(second, "tablet-report-conflict-768x1024")
     job.refresh_from_db()
     assert job.diagnostics == "Onduleur en défaut."

@@ -2,6 +2,7 @@
 job online; back online the conflict is shown with both values, the technician chooses, and
 nothing is lost (the chosen text on the job, the other one in the history)."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -103,6 +104,9 @@ def test_offline_text_meets_the_dispatchers_change_and_the_technician_chooses(
         "La cartouche est-elle recyclée ? → Oui"
     )
     expect(problem).to_contain_text("Sophie Morel")
+    expect(problem.locator("[data-field=diagnostics] .col-md-6 > .small")).to_have_text(
+        ["Ma version (tablette)", re.compile(r"^Leur version \(serveur\) \(Sophie Morel, .+\)$")]
+    )
     problem.scroll_into_view_if_needed()
     page.evaluate("window.scrollTo(0, 0)")
     shot(page, "conflict-banner")

@@ -231,3 +231,44 @@ def test_assigned_job_done_offline_then_sent_once_and_signed(
     page.goto(f"{live_server.url}/verify/{job.number}/")
     expect(page.get_by_test_id("verdict")).to_contain_text("Intact.")
     tablet.close()
+
+
+def test_work_page_opened_offline_fetches_the_bundle_once(
+    playwright, live_server, offline_job, tmp_path
+):
+    """The part lines kept by the tablet (offline-work.js) and the offline sign panel
+    (offline-sign.js) read the same offline bundle: one request for it per page load."""
+    karim, job = offline_job
+    tablet = launch_tablet(playwright, tmp_path / "tablet")
+    page = tablet.new_page()
+    login_tablet(page, live_server, "karim-off", PASSWORD)
+    wait_until_cached(page)
+
+    tablet.set_offline(True)
+    page.goto(f"{live_server.url}/interventions/{job.pk}/work/")
+    page.get_by_test_id("stamp-arrival").tap()
+    page.get_by_label("Chercher dans le catalogue (référence ou nom)").press_sequentially("TON-HP")
+    page.get_by_test_id("part-result").get_by_role("button", name="Ajouter").tap()
+    expect(page.get_by_test_id("part-row-pending")).to_have_count(1)
+    page.get_by_test_id("mark-resolved").tap()
+    page.get_by_test_id("submit-report").tap()
+    expect(page.get_by_test_id("offline-fingerprint")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
+
+    # Opened again from the tablet's cache: the part line asks the catalogue, the sign panel
+    # its summary.
+    bundle = []
+
+    def count(request):
+        if request.url.split("?")[0].endswith("/interventions/offline/"):
+            bundle.append(request.url)
+
+    page.on("request", count)
+    page.reload()
+    expect(page.get_by_test_id("part-row-pending")).to_contain_text("TON-HP-59A")
+    expect(page.get_by_test_id("offline-fingerprint")).to_have_text(re.compile(r"^[0-9a-f]{64}$"))
+    expect(page.get_by_test_id("offline-summary-parts")).to_contain_text(
+        "1 × TON-HP-59A — Toner HP 59A"
+    )
+    page.wait_for_timeout(500)  # a late second request would show here
+    assert len(bundle) == 1, bundle
+    tablet.close()

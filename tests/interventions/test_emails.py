@@ -11,7 +11,8 @@ from celery.signals import task_retry
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,6 +20,7 @@ from clients import services as client_services
 from config.celery import app as celery_app
 from interventions import services
 from interventions.models import OutgoingEmail, SignedReport, Status
+from interventions.services import emails
 from interventions.tasks import send_email_task
 from tests import mail_backends
 from tests.celery_helpers import using_broker
@@ -155,6 +157,35 @@ def test_the_email_is_in_french_with_the_stored_signed_pdf(
     assert name == f"rapport-{job.number}.pdf"
     assert mimetype == "application/pdf"
     assert content == stored_pdf(report)
+
+
+def test_the_signature_emails_the_report_it_just_froze_without_reading_it_again(
+    technician, monkeypatch
+):
+    """The signing service hands the signed report to the e-mail step, which builds the e-mail
+    from it (client and site already read by the signature): its queries are the e-mail's own
+    (its checks and its insert), never the report read again."""
+    job = job_with_billing_address(technician)
+    job.site = SiteFactory(client=job.client, label="Atelier", address="3 rue Vial")
+    job.save()
+    step = emails.report_email_after_signature
+    seen = []
+
+    def counted(*, report, actor=None):
+        with CaptureQueriesContext(connection) as queries:
+            email = step(report=report, actor=actor)
+        seen.append([query["sql"] for query in queries.captured_queries])
+        return email
+
+    monkeypatch.setattr(emails, "report_email_after_signature", counted)
+    customer_signs(job, technician, email="m.roux@garage-vial.fr")
+    [sql] = seen
+    # The e-mail's checks (its intervention and requester exist) and its insert.
+    assert len(sql) == 3, "\n".join(query[:150] for query in sql)
+    assert not [query for query in sql if '"interventions_signedreport"' in query]
+    email = OutgoingEmail.objects.get(intervention=job)
+    assert email.recipients == ["m.roux@garage-vial.fr", "compta@garage-vial.fr"]
+    assert f"Site{NBSP}: Atelier, 3 rue Vial, 69003 Lyon" in email.body
 
 
 def test_no_address_no_email(technician, django_capture_on_commit_callbacks):

@@ -4,13 +4,17 @@ and the templates wrote: same elements, attributes, text and escaping."""
 
 import datetime
 from html.parser import HTMLParser
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
-from django.template import Context, Template
+from django.conf import settings
+from django.template import Context, Template, TemplateDoesNotExist
+from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 
 from interventions import services
 from interventions.filters import InterventionFilter
@@ -157,8 +161,28 @@ def test_status_badge_and_detail_url_as_the_include_and_url_tag(db):
         "{% load interventions_tags %}{{ i|detail_url }} "
         "{% status_badge i.status i.get_status_display %}"
     ).render(context)
-    old = Template(
-        "{% url 'interventions-detail' i.pk %} {% include 'interventions/_status_badge.html' "
-        "with status=i.status label=i.get_status_display %}"
-    ).render(context)
-    assert new == old.rstrip("\n")  # the include's file ends with a line break
+    # What the url tag and the include interventions/_status_badge.html wrote.
+    old = Template("{% url 'interventions-detail' i.pk %} ").render(context) + (
+        f'<span class="badge badge-status-{job.status}" data-status="{job.status}">'
+        f"{escape(job.get_status_display())}</span>"
+    )
+    assert new == old
+    escaped = Template("{% load interventions_tags %}{% status_badge status label %}")
+    assert escaped.render(Context({"status": "a&b", "label": "<i>x</i>"})) == (
+        '<span class="badge badge-status-a&amp;b" data-status="a&amp;b">&lt;i&gt;x&lt;/i&gt;</span>'
+    )
+
+
+def test_the_status_badge_is_written_by_its_tag_only():
+    """One writer of the badge's markup (`status_badge`): no template includes a partial that
+    writes it again."""
+    with pytest.raises(TemplateDoesNotExist):
+        get_template("interventions/_status_badge.html")
+    root = Path(settings.BASE_DIR)
+    including = [
+        str(path.relative_to(root))
+        for folder in ("templates", "tests", "interventions", "clients", "procedures")
+        for path in (root / folder).rglob("*.html")
+        if "_status_badge.html" in path.read_text()
+    ]
+    assert including == []
