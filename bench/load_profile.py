@@ -14,6 +14,7 @@ time).
 
 import argparse
 import cProfile
+import datetime
 import io
 import json
 import os
@@ -36,6 +37,7 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 STATE = json.loads((ROOT / "bench" / ".load.json").read_text())
 rng = random.Random(14)
@@ -79,7 +81,30 @@ def request_types():
         autosave()  # as in the mix: the preview follows a save, so the draft cache misses
         return tclient.get(f"/interventions/{job}/report-draft.pdf")
 
-    tech_w, disp_w, man_w = 8 / 13, 5 / 14, 3 / 6  # users × (task weight / sum of weights)
+    # Users of each kind / the sum of their tasks' weights (locustfile: 6+2+2+1, 2+2+4+1+1, 3+2+1).
+    tech_w, disp_w, man_w = 8 / 11, 5 / 10, 3 / 6
+
+    def intake_save():
+        client_id, equipment_id = rng.choice(STATE["equipment"])
+        response = dclient.post(
+            "/interventions/new/",
+            {
+                "client": client_id,
+                "equipment": equipment_id,
+                "caller_name": "Mme Charge",
+                "caller_phone": "04 78 00 00 00",
+                "channel": "phone",
+                "priority": "2",
+                "object": f"Imprimante bloquée {STATE['marker']}",
+                "requested_at": (timezone.localtime() - datetime.timedelta(minutes=5)).strftime(
+                    "%Y-%m-%dT%H:%M"
+                ),
+            },
+        )
+        assert response.status_code == 302, response.content[:300]
+        response.status_code = 200  # created, then redirected to the new job: counted as done
+        return response
+
     return [
         ("tablet: report autosave", 6 * tech_w, autosave),
         ("tablet: work page", 2 * tech_w, work_page),
@@ -97,6 +122,7 @@ def request_types():
             lambda: dclient.get(f"/interventions/{rng.choice(STATE['detail'])}/"),
         ),
         ("intake: form", 1 * disp_w, lambda: dclient.get("/interventions/new/")),
+        ("intake: save (creates)", 1 * disp_w, intake_save),
         (
             "pdf: signed (storage)",
             3 * man_w,
