@@ -14,7 +14,6 @@ time).
 
 import argparse
 import cProfile
-import datetime
 import io
 import json
 import os
@@ -37,7 +36,8 @@ django.setup()
 
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.utils import timezone  # noqa: E402
+
+from bench.load_mix import call_form  # noqa: E402
 
 STATE = json.loads((ROOT / "bench" / ".load.json").read_text())
 rng = random.Random(14)
@@ -85,22 +85,7 @@ def request_types():
     tech_w, disp_w, man_w = 8 / 11, 5 / 10, 3 / 6
 
     def intake_save():
-        client_id, equipment_id = rng.choice(STATE["equipment"])
-        response = dclient.post(
-            "/interventions/new/",
-            {
-                "client": client_id,
-                "equipment": equipment_id,
-                "caller_name": "Mme Charge",
-                "caller_phone": "04 78 00 00 00",
-                "channel": "phone",
-                "priority": "2",
-                "object": f"Imprimante bloquée {STATE['marker']}",
-                "requested_at": (timezone.localtime() - datetime.timedelta(minutes=5)).strftime(
-                    "%Y-%m-%dT%H:%M"
-                ),
-            },
-        )
+        response = dclient.post("/interventions/new/", call_form(STATE, rng))
         assert response.status_code == 302, response.content[:300]
         response.status_code = 200  # created, then redirected to the new job: counted as done
         return response

@@ -20,7 +20,6 @@ it in their object, report saves append a numbered token to the job's « work do
 `bench/load_check.py` counts them in the database and compares with locust's successes.
 """
 
-import datetime
 import http.cookiejar
 import json
 import random
@@ -28,6 +27,7 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from load_mix import call_form  # bench/ is on the path: locust adds the locustfile's folder
 from locust import FastHttpUser, between, events, task
 
 STATE = json.loads(Path(__file__).with_name(".load.json").read_text())
@@ -157,23 +157,9 @@ class Dispatcher(Office):
 
     @task(1)
     def intake_save(self):
-        client_id, equipment_id = random.choice(STATE["equipment"])
         with self.client.post(
             "/interventions/new/",
-            {
-                "client": client_id,
-                "equipment": equipment_id,
-                "caller_name": "Mme Charge",
-                "caller_phone": "04 78 00 00 00",
-                "channel": "phone",
-                "priority": "2",
-                "object": f"Imprimante bloquée {STATE['marker']}",
-                # Local clock minus a few minutes: never in the future in Paris time.
-                "requested_at": (datetime.datetime.now() - datetime.timedelta(minutes=5)).strftime(
-                    "%Y-%m-%dT%H:%M"
-                ),
-                "csrfmiddlewaretoken": self.csrf,
-            },
+            {**call_form(STATE), "csrfmiddlewaretoken": self.csrf},
             headers={"X-CSRFToken": self.csrf},
             name="intake: save (creates)",
             allow_redirects=False,

@@ -46,9 +46,10 @@ def visible_interventions(user) -> QuerySet[Intervention]:
     return qs.none()
 
 
-# What a row of the intervention list shows, nothing more: the list never reads the texts of
-# the report nor the contract snapshot (JSON), which make most of a row's bytes.
-LIST_COLUMNS = (
+# What every summary of a job shows — number, priority, status, object, the deadline badge's
+# dates, the slot — and never the report's texts nor the contract snapshot (JSON), which make
+# most of a row's bytes.
+SUMMARY_COLUMNS = (
     "number",
     "priority",
     "status",
@@ -57,6 +58,10 @@ LIST_COLUMNS = (
     "deadline_at",
     "first_arrival_at",
     "scheduled_start",
+)
+# A row of the intervention list.
+LIST_COLUMNS = (
+    *SUMMARY_COLUMNS,
     "client__name",
     "site__label",
     "site__city",
@@ -250,14 +255,7 @@ class Agenda:
 # What a card of « Mes interventions » shows (`tablet_card`): a technician has ~100 open jobs in
 # the 100k data, and the report's texts and the contract snapshot were most of each row.
 AGENDA_COLUMNS = (
-    "number",
-    "priority",
-    "status",
-    "object",
-    "requested_at",
-    "deadline_at",
-    "first_arrival_at",
-    "scheduled_start",
+    *SUMMARY_COLUMNS,
     "technician_id",
     *(f"{place}__{f}" for place in ("client", "site") for f in ("address", "postal_code", "city")),
     "client__name",
