@@ -162,7 +162,7 @@ def _plain_widget(context: dict) -> str:
                 options.append(f'<optgroup label="{esc(str(group_name))}">')
             options.extend(
                 f'<option value="{esc(str(o["value"]))}"{_flat_attrs(o["attrs"])}>'
-                f"{esc(str(o['label']))}</option>"
+                f"{conditional_escape(o['label'])}</option>"
                 for o in group_choices
             )
             if group_name:
