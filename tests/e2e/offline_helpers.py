@@ -63,6 +63,17 @@ def queued(page) -> list[dict]:
     )
 
 
+def wait_until_queued(page, kind: str) -> None:
+    """An action of this kind is in the queue (stored in IndexedDB: the page's list of waiting
+    actions gets it once IndexedDB has it). The report texts get there when the autosave's
+    pause has passed.
+
+    The predicate reads that list synchronously: `page.wait_for_function` does not await a
+    promise, and a predicate returning one (`OfflineStore.all().then(...)`) counts as true at
+    once, whatever the promise holds."""
+    page.wait_for_function("kind => OfflineQueue.entries().some(e => e.kind === kind)", arg=kind)
+
+
 def wait_until_sent(page, timeout=60_000):
     """The queue is empty and the indicator says « En ligne »; else fails with what the server
     answered to the action the queue stopped on.

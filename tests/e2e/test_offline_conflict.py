@@ -18,6 +18,7 @@ from tests.e2e.offline_helpers import (
     queued,
     shot,
     wait_until_cached,
+    wait_until_queued,
 )
 from tests.e2e.test_tablet import draw_with_touch
 from tests.factories import EquipmentFactory, UserFactory, make_intervention
@@ -73,9 +74,7 @@ def test_offline_text_meets_the_dispatchers_change_and_the_technician_chooses(
     tablet.set_offline(True)
     page.get_by_label("Diagnostics et observations").fill(MINE)
     # The text is queued when the autosave's pause (700 ms) has passed; the part comes after.
-    page.wait_for_function(
-        "() => OfflineStore.all().then(all => all.some(e => e.kind === 'texts'))"
-    )
+    wait_until_queued(page, "texts")
     page.get_by_label("Ligne libre (pièce hors catalogue)").fill("Kit de nettoyage")
     page.get_by_label("Prix unitaire HT").fill("12")
     page.locator("form[data-offline-part-add]").get_by_role("button", name="Ajouter").tap()
