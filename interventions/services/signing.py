@@ -305,6 +305,21 @@ def _device_times(device_at: datetime.datetime | None, received_at: datetime.dat
     return {"signed_on_device_at": device_at.isoformat(), "received_at": received_at.isoformat()}
 
 
+def _verify_offline(intervention, actor, summary_sha256: str, who: str, device_at) -> None:
+    """What both offline signatures check first: the report still awaits a signature, the
+    tablet's time is plausible, and the summary the tablet showed is the report as it is now
+    (`offline.offline_summary_verify`, which tells the dispatcher otherwise)."""
+    _ensure_awaiting(intervention)
+    offline.check_device_time(intervention, device_at)
+    offline.offline_summary_verify(
+        intervention=intervention,
+        actor=actor,
+        fingerprint=summary_sha256,
+        who=who,
+        signed_on_device_at=device_at,
+    )
+
+
 def report_sign_technician_offline(
     *,
     intervention: Intervention,
@@ -316,15 +331,7 @@ def report_sign_technician_offline(
     """The technician's signature made on the tablet without network, received now: signed
     on the report as it is now if its offline summary is the one the tablet showed
     (`offline.offline_summary_verify`, which tells the dispatcher otherwise)."""
-    _ensure_awaiting(intervention)
-    offline.check_device_time(intervention, signed_on_device_at)
-    offline.offline_summary_verify(
-        intervention=intervention,
-        actor=actor,
-        fingerprint=summary_sha256,
-        who="technician",
-        signed_on_device_at=signed_on_device_at,
-    )
+    _verify_offline(intervention, actor, summary_sha256, "technician", signed_on_device_at)
     return report_sign_technician(
         intervention=intervention,
         actor=actor,
@@ -349,15 +356,7 @@ def report_sign_customer_offline(
     `report_sign_technician_offline`): frozen through `report_sign_customer` on the report as
     it is now, with the device's time and the summary's fingerprint; the signed PDF is e-mailed
     to `signatory_email` as after an online signature."""
-    _ensure_awaiting(intervention)
-    offline.check_device_time(intervention, signed_on_device_at)
-    offline.offline_summary_verify(
-        intervention=intervention,
-        actor=actor,
-        fingerprint=summary_sha256,
-        who="customer",
-        signed_on_device_at=signed_on_device_at,
-    )
+    _verify_offline(intervention, actor, summary_sha256, "customer", signed_on_device_at)
     return report_sign_customer(
         intervention=intervention,
         actor=actor,
