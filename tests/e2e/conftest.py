@@ -118,14 +118,28 @@ def htmx_settled(page):
 AXE_SOURCE = (Path(__file__).resolve().parent / "assets" / "axe.min.js").read_text()
 BLOCKING_IMPACTS = ("serious", "critical")
 # Transitions first run to their end (a button still fading to its hover colour, a menu still
-# fading in would be measured half-way); endless animations (spinners) are not waited for.
+# fading in would be measured half-way); endless animations (spinners) are not waited for. A
+# transition a style change has just caused starts on the next frames (the pointer left over a
+# button that a new viewport width moved under it: seen in CI, the export button measured
+# half-way to its hover colours), so the wait looks again after each frame until none runs.
 _AXE_RUN = """async impacts => {
-    const finite = document.getAnimations().filter(
-        a => a.effect && a.effect.getComputedTiming().endTime !== Infinity);
-    await Promise.race([
-        Promise.all(finite.map(a => a.finished.catch(() => null))),
-        new Promise(resolve => setTimeout(resolve, 2000)),
+    const deadline = Date.now() + 2000;
+    const later = ms => new Promise(resolve => setTimeout(resolve, Math.max(0, ms)));
+    const frame = () => Promise.race([
+        new Promise(resolve => requestAnimationFrame(() => requestAnimationFrame(resolve))),
+        later(100),
     ]);
+    const running = () => document.getAnimations().filter(a =>
+        a.playState === 'running' && a.effect &&
+        a.effect.getComputedTiming().endTime !== Infinity);
+    await frame();
+    for (let now = running(); now.length && Date.now() < deadline; now = running()) {
+        await Promise.race([
+            Promise.all(now.map(a => a.finished.catch(() => null))),
+            later(deadline - Date.now()),
+        ]);
+        await frame();
+    }
     const result = await axe.run(document, {resultTypes: ['violations']});
     return result.violations.filter(v => impacts.includes(v.impact)).map(v => ({
         id: v.id, impact: v.impact, help: v.help,
